@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Set up leonet on a fresh machine: system packages (when root), a virtualenv with the package, the web dashboard.
+#   scripts/setup.sh          runtime only (for `make demo`)
+#   scripts/setup.sh --dev    plus test tools, PostgreSQL server and Debian's chromium (for `make test`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEV=0; [ "${1:-}" = "--dev" ] && DEV=1
+PY=${PYTHON:-python3}
+
+need_apt=()
+if [ "$DEV" = 1 ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+fi
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian packages: ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: please install these system packages: ${need_apt[*]}" >&2
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+  .venv/bin/pip install -q -U pip
+fi
+extra=""; [ "$DEV" = 1 ] && extra="[dev]"
+stamp=.venv/.leonet-installed$( [ "$DEV" = 1 ] && echo -dev )
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing leonet$extra into .venv"
+  .venv/bin/pip install -q -e ".$extra"
+  touch "$stamp"
+fi
+
+# The dashboard's built assets ship inside the package; build them when missing.
+web=src/leonet/web
+if [ -f "$web/package.json" ] && [ ! -f "$web/dist/index.html" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: building the web dashboard"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+  else
+    echo "setup: npm not found; the dashboard will not be served" >&2
+  fi
+fi

@@ -1,0 +1,3 @@
+from leonet.cli import main
+
+main()

@@ -1,0 +1,28 @@
+"""`leonet` command line: one typer app; each area registers its own commands from its own module.
+
+Modules: ``engine`` (routes, plot, constellation), ``access`` (serve, db, decide, audit),
+``sim`` (run, demo, terminals), ``dish`` (dish serve). Heavy imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="leonet",
+    help="leonet: a digital twin of a LEO satellite internet system and its service-authorization control plane.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+_AREAS = ("engine", "access", "sim", "dish")
+
+for _name in _AREAS:
+    _module = importlib.import_module(f"leonet.cli.{_name}")
+    _module.register(app)
+
+
+def main() -> None:
+    app()
