@@ -17,6 +17,16 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
+
+
+@app.command()
+def version() -> None:
+    """Print leonet's version."""
+    from leonet import __version__
+
+    typer.echo(__version__)
+
+
 _AREAS = ("engine", "access", "sim", "dish")
 
 for _name in _AREAS:
