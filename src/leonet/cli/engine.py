@@ -1,9 +1,111 @@
-"""CLI commands for the engine area."""
+"""Engine commands: ``leonet routes``, ``leonet plot rtt``, ``leonet constellation export|list``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from leonet.cli.common import user_errors
+
+constellation_app = typer.Typer(help="Constellation presets and TLE export.", no_args_is_help=True)
+plot_app = typer.Typer(help="Plots of results.", no_args_is_help=True)
+
+
+def routes(
+    preset: str = typer.Option(None, "--preset", help="Constellation preset, e.g. starlink-shell1."),
+    tles: Path = typer.Option(None, "--tles", help="TLE file (2/3-line) or OMM .json/.csv."),
+    ground_stations: Path = typer.Option(..., "--ground-stations", help="CSV: name,lat_deg,lon_deg,alt_m."),
+    isls: str = typer.Option("plus-grid", "--isls", help="'plus-grid', 'none' (bent pipe), or a file of pairs."),
+    inter_plane_offset: int = typer.Option(0, "--inter-plane-offset", help="+Grid slot offset to the next plane."),
+    min_elevation: float = typer.Option(None, "--min-elevation", help="GSL minimum elevation, deg (default 25)."),
+    max_gsl_range_km: float = typer.Option(None, "--max-gsl-range-km", help="GSL max slant range, km."),
+    max_isl_km: float = typer.Option(None, "--max-isl-km", help="Drop ISLs longer than this."),
+    drop_grazing_isls: bool = typer.Option(False, "--drop-grazing-isls", help="Drop ISLs that dip below 80 km."),
+    pairs: str = typer.Option("all", "--pairs", help="'all' or a CSV with header src,dst."),
+    start: str = typer.Option(None, "--start", help="ISO-8601 UTC start (default: the TLE epoch)."),
+    duration: float = typer.Option(..., "--duration", help="Seconds."),
+    step: float = typer.Option(..., "--step", help="Seconds."),
+    out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
+    chunk_steps: int = typer.Option(50, "--chunk-steps", help="Time steps per chunk."),
+    dask: bool = typer.Option(False, "--dask", help="Run chunks on a local Dask cluster."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Run chunks on the Dask scheduler at this address."),
+    workers: int = typer.Option(None, "--workers", help="Local Dask workers (default 2)."),
+) -> None:
+    """Shortest-path RTT, hops and path between ground stations over time → CSV/Parquet
+    (t_s,src,dst,rtt_ms,hops,path)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from leonet.io import write_tables
+    from leonet.network.latency import iter_route_chunks
+    from leonet.network.setup import build_route_job
+
+    with user_errors():
+        job = build_route_job(preset=preset, tles=tles, ground_stations=ground_stations, isls=isls,
+                              inter_plane_offset=inter_plane_offset, min_elevation=min_elevation,
+                              max_gsl_range_km=max_gsl_range_km, max_isl_km=max_isl_km,
+                              drop_grazing_isls=drop_grazing_isls, pairs=pairs, start=start,
+                              duration=duration, step=step)
+        columns = (TextColumn("[bold]routes"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("routes", total=job.grid.count)
+            rows = write_tables(out, iter_route_chunks(job, chunk_steps, use_dask=dask, scheduler=scheduler,
+                                                       workers=workers,
+                                                       progress=lambda n: bar.advance(task, n)))
+    typer.echo(f"wrote {rows} rows ({len(job.src)} pairs × {job.grid.count} steps) to {out}")
+
+
+@plot_app.command("rtt")
+def plot_rtt(
+    routes_file: Path = typer.Argument(..., help="Output of `leonet routes` (.csv or .parquet)."),
+    out: Path = typer.Option(..., "--out", help="Figure file, .png or .svg."),
+    pair: list[str] = typer.Option(None, "--pair", help="SRC,DST to draw (repeatable); default: first 5 pairs."),
+) -> None:
+    """Draw RTT over time for chosen pairs."""
+    from leonet.plots import plot_rtt_file
+
+    with user_errors():
+        plot_rtt_file(routes_file, out, pair or None)
+    typer.echo(f"wrote {out}")
+
+
+@constellation_app.command("list")
+def constellation_list() -> None:
+    """List presets with their shells."""
+    from leonet.orbits.presets import preset, preset_names
+
+    for name in preset_names():
+        c = preset(name)
+        shells = "; ".join(f"{s.altitude_km:g} km/{s.inclination_deg:g}° {s.planes}×{s.sats_per_plane}"
+                           for s in c.shells)
+        typer.echo(f"{name:16s} {c.num_sats:6d} sats  {shells}")
+
+
+@constellation_app.command("export")
+def constellation_export(
+    preset_name: str = typer.Option(..., "--preset", help="Preset name."),
+    out: Path = typer.Option(..., "--out", help="TLE file to write (3-line)."),
+    epoch: str = typer.Option(None, "--epoch", help="ISO-8601 UTC epoch (default: the preset's)."),
+) -> None:
+    """Write a preset's satellites as 3-line TLEs (SGP4 mean elements of the circular Walker orbits)."""
+    from leonet.io import atomic_path
+    from leonet.orbits.export import constellation_tles
+    from leonet.orbits.presets import preset
+    from leonet.orbits.timegrid import parse_utc
+
+    with user_errors():
+        c = preset(preset_name)
+        if epoch:
+            c = c.with_epoch(parse_utc(epoch, field="epoch"))
+        text = constellation_tles(c)
+        with atomic_path(out) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {c.num_sats} TLEs to {out}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the top-level app."""
+    app.command("routes")(routes)
+    app.add_typer(plot_app, name="plot")
+    app.add_typer(constellation_app, name="constellation")

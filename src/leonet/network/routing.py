@@ -1,0 +1,95 @@
+"""Shortest paths by propagation delay on one time step's graph (scipy.sparse.csgraph Dijkstra from ground nodes).
+
+RTT is 2 × the one-way path length / c, c = 299,792.458 km/s. Unreachable pairs have ``hops == -1`` and NaN
+length internally; writers turn them into empty fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from leonet import C_KM_S
+from leonet.network.graph import build_step_graph
+
+
+@dataclass
+class StepRoutes:
+    """Routes of P pairs at one instant: length_km (P,) NaN if unreachable, hops (P,) −1 if unreachable,
+    nodes (P, H) node ids from source to destination padded with −1 (graph node layout of ``graph.py``)."""
+
+    length_km: np.ndarray
+    hops: np.ndarray
+    nodes: np.ndarray
+
+    @property
+    def rtt_ms(self) -> np.ndarray:
+        return 2.0 * self.length_km / C_KM_S * 1000.0
+
+
+def route_pairs(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
+                src: np.ndarray, dst: np.ndarray, isl_ok: np.ndarray | None = None) -> StepRoutes:
+    """Shortest paths between ground nodes ``src`` (P,) and ``dst`` (P,) (indices 0..G-1) at one instant.
+
+    sat_ecef_km (N, 3), isl_edges (E, 2), gsl_mask and gsl_range_km (G, N). Dijkstra runs once per distinct
+    source ground node; paths are read back from the predecessor arrays, vectorised over pairs.
+    """
+    n = sat_ecef_km.shape[0]
+    g = gsl_mask.shape[0]
+    graph = build_step_graph(sat_ecef_km, isl_edges, gsl_mask, gsl_range_km, isl_ok)
+    sources, row_of_pair = np.unique(src, return_inverse=True)
+    dist, pred = dijkstra(graph, directed=True, indices=n + sources, return_predecessors=True)
+    target = n + g + np.asarray(dst)
+    length = dist[row_of_pair, target]
+    reachable = np.isfinite(length)
+    # Walk predecessors back from each destination; one iteration per hop, vectorised over pairs.
+    backwards = [np.where(reachable, target, -1)]
+    cur = backwards[0].copy()
+    start = n + np.asarray(src)
+    active = reachable & (cur != start)
+    while active.any():
+        nxt = np.where(active, pred[row_of_pair, np.maximum(cur, 0)], -1)
+        cur = np.where(active, nxt, cur)
+        backwards.append(np.where(active, cur, -1))
+        active = active & (cur != start)
+    back = np.stack(backwards, axis=1)  # (P, H) destination first, −1 padded at the end
+    hops = np.where(reachable, (back >= 0).sum(axis=1) - 1, -1)
+    # Reverse each row's valid prefix so paths run source → destination.
+    h = back.shape[1]
+    col = np.arange(h)[None, :]
+    rev_idx = np.where(col <= hops[:, None], hops[:, None] - col, col)
+    nodes = np.where(col <= hops[:, None], np.take_along_axis(back, np.maximum(rev_idx, 0), axis=1), -1)
+    return StepRoutes(np.where(reachable, length, np.nan), hops, nodes)
+
+
+def distances_to_ground(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, ground_ecef_km: np.ndarray,
+                        gsl_mask: np.ndarray, gsl_range_km: np.ndarray | None = None,
+                        isl_ok: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For every ground node g and satellite s: the shortest ISL + downlink path length from s to g (km) and
+    s's next hop towards g (a satellite index, or N+g for the final downlink; −1 unreachable). Each (G, N).
+
+    Ground nodes never relay. Used by the simulation for terminal → gateway → PoP latency.
+    """
+    n = sat_ecef_km.shape[0]
+    g = gsl_mask.shape[0]
+    if gsl_range_km is None:
+        rel = sat_ecef_km[None, :, :] - ground_ecef_km[:, None, :]
+        gsl_range_km = np.sqrt(np.einsum("gnk,gnk->gn", rel, rel))
+    graph = build_step_graph(sat_ecef_km, isl_edges, gsl_mask, gsl_range_km, isl_ok)
+    # Dijkstra on the transposed graph from each receiving copy: distances *to* it, predecessors = next hops.
+    dist, pred = dijkstra(graph.T.tocsr(), directed=True, indices=n + g + np.arange(g), return_predecessors=True)
+    dist_sat = dist[:, :n]
+    nxt = pred[:, :n].astype(np.int64)
+    nxt = np.where(nxt >= n + g, nxt - g, nxt)  # receiving copy N+G+g → N+g
+    nxt = np.where(np.isfinite(dist_sat), nxt, -1)
+    return dist_sat, nxt
+
+
+def forwarding_state(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, ground_ecef_km: np.ndarray,
+                     gsl_mask: np.ndarray, gsl_range_km: np.ndarray | None = None,
+                     isl_ok: np.ndarray | None = None) -> np.ndarray:
+    """Next hop of every satellite towards every ground destination, (N, G): satellite index, N+g for the
+    downlink to g, −1 when g is unreachable from that satellite."""
+    return distances_to_ground(sat_ecef_km, isl_edges, ground_ecef_km, gsl_mask, gsl_range_km, isl_ok)[1].T
