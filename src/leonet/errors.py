@@ -10,7 +10,7 @@ class LeonetInputError(ValueError):
                  field: str | None = None, value: object = None):
         parts = []
         if file is not None:
-            parts.append(f"{file}" + (f":{line}" if line is not None else ""))
+            parts.append(f"{file}" + (f", line {line}" if line is not None else ""))
         elif line is not None:
             parts.append(f"line {line}")
         if field is not None:

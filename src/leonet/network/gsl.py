@@ -34,12 +34,17 @@ def gsl_visibility(site_ecef_km: np.ndarray, site_lat_deg: np.ndarray, site_lon_
 
     Satellites with NaN positions (failed propagation) are never visible."""
     up = enu_basis(site_lat_deg, site_lon_deg)[:, 2, :]  # (G, 3)
-    rel = sat_ecef_km[:, None, :, :] - site_ecef_km[None, :, None, :]  # (T, G, N, 3)
-    rng = np.sqrt(np.einsum("tgnk,tgnk->tgn", rel, rel))
+    site = np.asarray(site_ecef_km, dtype=np.float64)
+    sat = np.asarray(sat_ecef_km, dtype=np.float64)
+    # |s − g|² = |s|² + |g|² − 2 s·g and (s − g)·up = s·up − g·up, with the dot products as BLAS matmuls.
+    s_dot_g = np.swapaxes(sat @ site.T, -1, -2)  # (T, G, N)
+    sat_sq = np.einsum("tnk,tnk->tn", sat, sat)[:, None, :]
+    site_sq = np.einsum("gk,gk->g", site, site)[None, :, None]
+    rng = np.sqrt(np.maximum(sat_sq + site_sq - 2.0 * s_dot_g, 0.0))
     if policy.max_range_km is not None:
         mask = rng <= policy.max_range_km
     else:
-        sin_el = np.einsum("tgnk,gk->tgn", rel, up) / rng
-        mask = sin_el >= np.sin(np.deg2rad(policy.min_elevation_deg))
+        height = np.swapaxes(sat @ up.T, -1, -2) - np.einsum("gk,gk->g", site, up)[None, :, None]
+        mask = height >= np.sin(np.deg2rad(policy.min_elevation_deg)) * rng
     mask &= np.isfinite(rng)
     return mask, rng

@@ -44,23 +44,28 @@ def route_pairs(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, gsl_mask: np.nda
     target = n + g + np.asarray(dst)
     length = dist[row_of_pair, target]
     reachable = np.isfinite(length)
-    # Walk predecessors back from each destination; one iteration per hop, vectorised over pairs.
-    backwards = [np.where(reachable, target, -1)]
-    cur = backwards[0].copy()
+    # Walk predecessors back from each destination, one iteration per hop, over the still-walking pairs only.
+    flat = pred.ravel()
+    row_off = row_of_pair.astype(np.int64) * pred.shape[1]
     start = n + np.asarray(src)
-    active = reachable & (cur != start)
-    while active.any():
-        nxt = np.where(active, pred[row_of_pair, np.maximum(cur, 0)], -1)
-        cur = np.where(active, nxt, cur)
-        backwards.append(np.where(active, cur, -1))
-        active = active & (cur != start)
-    back = np.stack(backwards, axis=1)  # (P, H) destination first, −1 padded at the end
-    hops = np.where(reachable, (back >= 0).sum(axis=1) - 1, -1)
+    p = len(target)
+    cur = target.astype(np.int64)
+    hops = np.where(reachable, 0, -1)
+    columns = [np.where(reachable, cur, -1)]
+    walking = np.flatnonzero(reachable & (cur != start))
+    while walking.size:
+        nxt = flat[row_off[walking] + cur[walking]]
+        cur[walking] = nxt
+        hops[walking] += 1
+        column = np.full(p, -1, dtype=np.int64)
+        column[walking] = nxt
+        columns.append(column)
+        walking = walking[nxt != start[walking]]
+    back = np.stack(columns, axis=1)  # (P, H): destination first, −1 padded
     # Reverse each row's valid prefix so paths run source → destination.
-    h = back.shape[1]
-    col = np.arange(h)[None, :]
-    rev_idx = np.where(col <= hops[:, None], hops[:, None] - col, col)
-    nodes = np.where(col <= hops[:, None], np.take_along_axis(back, np.maximum(rev_idx, 0), axis=1), -1)
+    col = np.arange(back.shape[1])[None, :]
+    inside = col <= hops[:, None]
+    nodes = np.where(inside, np.take_along_axis(back, np.where(inside, hops[:, None] - col, 0), axis=1), -1)
     return StepRoutes(np.where(reachable, length, np.nan), hops, nodes)
 
 
