@@ -1,0 +1,332 @@
+"""Decisions: may this terminal be served here, now? One ``DisablementCode`` plus human-readable reasons and the
+policy version (the audit-log sequence number the policy was read at).
+
+Rules apply in this order; the first that matches decides (docs/access.md repeats it):
+ 1. UNKNOWN_LOCATION     — no usable position (missing, NaN or out of range).
+ 2. NO_ACTIVE_ACCOUNT    — unknown terminal, no account, or account suspended.
+ 3. ACCOUNT_DISABLED     — account disabled.
+ 4. UNSUPPORTED_VERSION  — hardware version no longer supported.
+ 5. BLOCKED_COUNTRY      — on land in a country whose status is ``blocked``, or ``not_licensed`` (government
+                           accounts are exempt from not_licensed; aviation over an unlicensed country gets
+                           UNDER_AVIATION_FLYOVER_LIMITS instead).
+ 6. BLOCKED_AREA         — inside an active ``blocked_area`` zone, or an active ``whitelist_only`` zone, and not
+                           on that zone's whitelist.
+ 7. MOVING_TOO_FAST_FOR_POLICY — faster than the account's limit (or the plan's default), or than an active zone's
+                           speed cut-off unless whitelisted there as speed-exempt.
+ 8. IN_OCEAN             — at sea on a residential or roam plan.
+ 9. OUTSIDE_HOME_REGION / TOO_FAR_FROM_SERVICE_ADDRESS — residential outside its home country / service radius.
+10. ROAM_RESTRICTED      — roam outside its allowed regions, or abroad for more than 60 days (the "2 months
+                           abroad" rule, starlink-facts.md §5).
+11. OKAY.
+
+``decide`` evaluates one terminal with plain scalar code and exact geometry; ``decide_batch`` evaluates arrays with
+vectorised code and the grid index. Tests check that both always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from leonet.access.borders import borders
+from leonet.access.codes import DisablementCode as C
+from leonet.access.zones import ZoneIndex
+from leonet.orbits.frames import great_circle_km
+
+PLANS = ("residential", "roam", "maritime", "aviation", "government")
+PLAN_MAX_SPEED_KMH = {"residential": 10.0, "roam": 160.0, "maritime": 100.0, "aviation": 1200.0,
+                      "government": float("inf")}  # roam: in-motion up to 160 km/h (starlink-facts.md §5)
+ROAM_ABROAD_LIMIT = timedelta(days=60)
+UNSUPPORTED_HARDWARE = frozenset({"rev1_pre_production", "rev1_proto"})
+STATUS_CODES = {"sea": 0, "licensed": 1, "not_licensed": 2, "blocked": 3}
+
+
+@dataclass
+class Decision:
+    code: C
+    reasons: list[str]
+    policy_version: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code.name, "code_value": int(self.code), "reasons": self.reasons,
+                "policy_version": self.policy_version}
+
+
+@dataclass
+class PolicyContext:
+    """Everything a decision needs, as arrays. Terminals are sorted by serial."""
+
+    at: datetime
+    policy_version: str
+    country_status: np.ndarray  # (K+1,) int8 per border country index (last = sea), STATUS_CODES values
+    serials: np.ndarray  # (T,) str, sorted
+    account_of: np.ndarray  # (T,) int, −1 none
+    hardware_ok: np.ndarray  # (T,) bool
+    plan: np.ndarray  # (A,) int index into PLANS
+    status: np.ndarray  # (A,) str: active | suspended | disabled
+    home: np.ndarray  # (A,) int border-country index
+    service_lat: np.ndarray  # (A,) float (NaN none)
+    service_lon: np.ndarray
+    service_radius_km: np.ndarray  # (A,) float (inf none)
+    max_speed_kmh: np.ndarray  # (A,) float
+    abroad_days: np.ndarray  # (A,) float, days abroad at ``at`` (0 = at home)
+    allowed_keys: np.ndarray  # sorted int64 account·1024 + border-country index of each allowed region
+    has_allowed: np.ndarray  # (A,) bool: the account restricts its regions
+    zones: ZoneIndex = field(default_factory=lambda: ZoneIndex([]))
+    whitelist: list[np.ndarray] = field(default_factory=list)  # per zone: sorted terminal indices
+    speed_exempt: list[np.ndarray] = field(default_factory=list)  # per zone: sorted terminal indices
+
+    @property
+    def countries(self):
+        return borders()
+
+    @classmethod
+    def load(cls, session, at: datetime | None = None) -> PolicyContext:
+        """From the store, valid at ``at`` (see ``leonet.access.context.load_context``)."""
+        from leonet.access.context import load_context
+
+        return load_context(session, at)
+
+    def terminal_index(self, serials) -> np.ndarray:
+        s = np.asarray(serials, dtype=self.serials.dtype if self.serials.size else str)
+        if self.serials.size == 0:
+            return np.full(s.shape, -1)
+        idx = np.clip(np.searchsorted(self.serials, s), 0, len(self.serials) - 1)
+        return np.where(self.serials[idx] == s, idx, -1)
+
+
+def _valid_position(lat, lon):
+    return np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+
+
+def _in_sorted(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
+    if sorted_ref.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    i = np.clip(np.searchsorted(sorted_ref, values), 0, sorted_ref.size - 1)
+    return sorted_ref[i] == values
+
+
+@dataclass
+class BatchDecision:
+    """Codes (M,) int16 plus what is needed to render each terminal's reasons on demand."""
+
+    codes: np.ndarray
+    policy_version: str
+    detail: dict
+
+    def reasons(self, i: int) -> list[str]:
+        return _render(self.detail, i)
+
+    def decision(self, i: int) -> Decision:
+        return Decision(C(int(self.codes[i])), self.reasons(i), self.policy_version)
+
+    @property
+    def names(self) -> np.ndarray:
+        lut = np.array([C(v).name if v in C._value2member_map_ else "" for v in range(18)], dtype=object)
+        return lut[self.codes]
+
+
+def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | None = None,
+                 speed_kmh=None) -> BatchDecision:
+    """Vectorised decisions for M terminals: serials (M,), lat_deg/lon_deg (M,), speed_kmh (M,) or scalar."""
+    lat = np.asarray(lat_deg, dtype=np.float64).ravel()
+    lon = np.asarray(lon_deg, dtype=np.float64).ravel()
+    m = lat.size
+    speed = np.broadcast_to(np.asarray(0.0 if speed_kmh is None else speed_kmh, dtype=np.float64), (m,))
+    t = t or ctx.at
+    term = ctx.terminal_index(np.asarray(serials).ravel())
+    acct = np.where(term >= 0, ctx.account_of[np.maximum(term, 0)] if ctx.account_of.size else -1, -1)
+    has = acct >= 0
+    a = np.maximum(acct, 0)
+    status = np.where(has, ctx.status[a] if ctx.status.size else "", "")
+    plan = np.where(has, ctx.plan[a] if ctx.plan.size else -1, -1)
+    codes = np.full(m, int(C.OKAY), dtype=np.int16)
+    open_ = np.ones(m, dtype=bool)
+
+    def rule(mask, code):
+        nonlocal open_
+        hit = open_ & mask
+        codes[hit] = int(code)
+        open_ &= ~hit
+
+    valid = _valid_position(lat, lon)
+    rule(~valid, C.UNKNOWN_LOCATION)
+    rule(~has | (status == "suspended"), C.NO_ACTIVE_ACCOUNT)
+    rule(status == "disabled", C.ACCOUNT_DISABLED)
+    rule(~np.where(term >= 0, ctx.hardware_ok[np.maximum(term, 0)] if ctx.hardware_ok.size else True, True),
+         C.UNSUPPORTED_VERSION)
+    country = np.full(m, ctx.countries.sea_index, dtype=np.int32)
+    if valid.any():
+        country[valid] = ctx.countries.index_batch(lat[valid], lon[valid])
+    cstat = ctx.country_status[country]
+    is_gov = plan == PLANS.index("government")
+    is_air = plan == PLANS.index("aviation")
+    rule((cstat == 2) & is_air, C.UNDER_AVIATION_FLYOVER_LIMITS)
+    rule((cstat == 3) | ((cstat == 2) & ~is_gov), C.BLOCKED_COUNTRY)
+    # Zones: membership (Z, M), whitelisting (Z, M).
+    zone_active = np.array([z.active_at(t) for z in ctx.zones.zones], dtype=bool)
+    inside = ctx.zones.members(lat, lon) & zone_active[:, None] & valid[None, :] if len(zone_active) else \
+        np.zeros((0, m), dtype=bool)
+    listed = np.array([_in_sorted(term, w) & (term >= 0) for w in ctx.whitelist]).reshape(inside.shape)
+    exempt = np.array([_in_sorted(term, w) & (term >= 0) for w in ctx.speed_exempt]).reshape(inside.shape)
+    kinds = np.array([z.kind for z in ctx.zones.zones])
+    barred = inside & np.isin(kinds, ["blocked_area", "whitelist_only"])[:, None] & ~listed
+    blocked_zone = np.where(barred.any(axis=0), barred.argmax(axis=0), -1)
+    rule(blocked_zone >= 0, C.BLOCKED_AREA)
+    zone_limit = np.array([np.inf if z.max_speed_kmh is None else z.max_speed_kmh for z in ctx.zones.zones])
+    limits = np.where(inside & ~exempt, zone_limit[:, None], np.inf) if len(zone_limit) else np.zeros((0, m))
+    zone_cap = limits.min(axis=0) if len(zone_limit) else np.full(m, np.inf)
+    acct_cap = np.where(has, ctx.max_speed_kmh[a] if ctx.max_speed_kmh.size else np.inf, np.inf)
+    cap = np.minimum(zone_cap, acct_cap)
+    rule(speed > cap, C.MOVING_TOO_FAST_FOR_POLICY)
+    at_sea = country == ctx.countries.sea_index
+    res, roam = PLANS.index("residential"), PLANS.index("roam")
+    rule(at_sea & ((plan == res) | (plan == roam)), C.IN_OCEAN)
+    home = np.where(has, ctx.home[a] if ctx.home.size else -1, -1)
+    rule((plan == res) & (country != home), C.OUTSIDE_HOME_REGION)
+    dist = great_circle_km(lat, lon, ctx.service_lat[a] if ctx.service_lat.size else np.nan,
+                           ctx.service_lon[a] if ctx.service_lon.size else np.nan)
+    radius = ctx.service_radius_km[a] if ctx.service_radius_km.size else np.full(m, np.inf)
+    rule((plan == res) & (dist > radius), C.TOO_FAR_FROM_SERVICE_ADDRESS)
+    restricted = np.where(has, ctx.has_allowed[a] if ctx.has_allowed.size else False, False)
+    not_allowed = restricted & ~_in_sorted(a.astype(np.int64) * 1024 + country, ctx.allowed_keys)
+    rule((plan == roam) & not_allowed, C.ROAM_RESTRICTED)
+    abroad = np.where(has, ctx.abroad_days[a] if ctx.abroad_days.size else 0.0, 0.0)
+    rule((plan == roam) & (country != home) & (abroad > ROAM_ABROAD_LIMIT.days), C.ROAM_RESTRICTED)
+    detail = {"ctx": ctx, "serials": np.asarray(serials).ravel(), "country": country, "blocked_zone": blocked_zone,
+              "cap": cap, "zone_cap": zone_cap, "speed": speed, "dist": dist, "codes": codes, "abroad": abroad,
+              "has": has, "status": status, "plan": plan, "home": home}
+    return BatchDecision(codes, ctx.policy_version, detail)
+
+
+def _render(d: dict, i: int) -> list[str]:
+    """Human-readable reasons for terminal i of a batch (the same text ``decide`` gives)."""
+    ctx, code = d["ctx"], C(int(d["codes"][i]))
+    b = ctx.countries
+    where = "at sea" if d["country"][i] == b.sea_index else f"in {b.codes[d['country'][i]]}"
+    serial = str(d["serials"][i])
+    plan = PLANS[d["plan"][i]] if d["plan"][i] >= 0 else "none"
+    if code == C.UNKNOWN_LOCATION:
+        return ["no usable position for the terminal"]
+    if code == C.NO_ACTIVE_ACCOUNT:
+        if not d["has"][i]:
+            return [f"terminal {serial} has no active account"]
+        return [f"account of terminal {serial} is {d['status'][i]}"]
+    if code == C.ACCOUNT_DISABLED:
+        return [f"account of terminal {serial} is disabled"]
+    if code == C.UNSUPPORTED_VERSION:
+        return [f"hardware of terminal {serial} is no longer supported"]
+    cc = b.codes[d["country"][i]]
+    if code == C.UNDER_AVIATION_FLYOVER_LIMITS:
+        return [f"aviation service is not licensed over {cc}"]
+    if code == C.BLOCKED_COUNTRY:
+        status = {2: "not licensed", 3: "blocked"}[int(ctx.country_status[d["country"][i]])]
+        return [f"position is in {cc}, where service is {status}"]
+    if code == C.BLOCKED_AREA:
+        z = ctx.zones.zones[d["blocked_zone"][i]]
+        how = "blocked area" if z.kind == "blocked_area" else "whitelist-only region; terminal is not whitelisted"
+        return [f"position is in zone '{z.name}' ({how}): {z.reason}"]
+    if code == C.MOVING_TOO_FAST_FOR_POLICY:
+        by = "zone speed cut-off" if d["zone_cap"][i] <= d["cap"][i] else f"{plan} plan limit"
+        return [f"speed {d['speed'][i]:.0f} km/h exceeds the {by} of {d['cap'][i]:.0f} km/h"]
+    if code == C.IN_OCEAN:
+        return [f"position is at sea; the {plan} plan covers land only"]
+    if code == C.OUTSIDE_HOME_REGION:
+        return [f"position is {where}, outside the account's home country {b.codes[d['home'][i]]}"]
+    if code == C.TOO_FAR_FROM_SERVICE_ADDRESS:
+        return [f"position is {d['dist'][i]:.1f} km from the service address"]
+    if code == C.ROAM_RESTRICTED:
+        if d["abroad"][i] > ROAM_ABROAD_LIMIT.days and d["country"][i] != d["home"][i]:
+            return [f"roaming abroad for {d['abroad'][i]:.0f} days, more than the 60-day limit"]
+        return [f"position is {where}, outside the roam plan's allowed regions"]
+    return [f"service authorized {where} on the {plan} plan"]
+
+
+def decide(ctx: PolicyContext, serial: str, lat_deg: float | None, lon_deg: float | None,
+           t: datetime | None = None, speed_kmh: float = 0.0) -> Decision:
+    """One terminal, scalar code path with exact geometry (no grid index)."""
+    t = t or ctx.at
+    lat = float("nan") if lat_deg is None else float(lat_deg)
+    lon = float("nan") if lon_deg is None else float(lon_deg)
+    speed = float(speed_kmh or 0.0)
+    b = ctx.countries
+    ti = int(ctx.terminal_index(np.array([serial]))[0])
+    ai = int(ctx.account_of[ti]) if ti >= 0 and ctx.account_of.size else -1
+    has = ai >= 0
+    status = str(ctx.status[ai]) if has else ""
+    plan = int(ctx.plan[ai]) if has else -1
+    d = {"ctx": ctx, "serials": np.array([serial]), "country": np.array([b.sea_index]), "blocked_zone": [-1],
+         "cap": [np.inf], "zone_cap": [np.inf], "speed": [speed], "dist": [np.nan], "abroad": [0.0],
+         "has": [has], "status": [status], "plan": [plan], "home": [int(ctx.home[ai]) if has else -1]}
+
+    def done(code):
+        d["codes"] = [int(code)]
+        return Decision(code, _render(d, 0), ctx.policy_version)
+
+    if not bool(_valid_position(np.array(lat), np.array(lon))):
+        return done(C.UNKNOWN_LOCATION)
+    if not has or status == "suspended":
+        return done(C.NO_ACTIVE_ACCOUNT)
+    if status == "disabled":
+        return done(C.ACCOUNT_DISABLED)
+    if not bool(ctx.hardware_ok[ti]):
+        return done(C.UNSUPPORTED_VERSION)
+    country = int(b.exact_index(np.array([lat]), np.array([lon]))[0])
+    d["country"] = np.array([country])
+    cstat = int(ctx.country_status[country])
+    if cstat == 2 and PLANS[plan] == "aviation":
+        return done(C.UNDER_AVIATION_FLYOVER_LIMITS)
+    if cstat == 3 or (cstat == 2 and PLANS[plan] != "government"):
+        return done(C.BLOCKED_COUNTRY)
+    zone_cap = np.inf
+    for z in ctx.zones.members_exact(lat, lon):
+        zone = ctx.zones.zones[z]
+        if not zone.active_at(t):
+            continue
+        listed = ti in set(ctx.whitelist[z].tolist())
+        if zone.kind in ("blocked_area", "whitelist_only") and not listed and d["blocked_zone"][0] < 0:
+            d["blocked_zone"] = [z]
+        if zone.max_speed_kmh is not None and ti not in set(ctx.speed_exempt[z].tolist()):
+            zone_cap = min(zone_cap, zone.max_speed_kmh)
+    if d["blocked_zone"][0] >= 0:
+        return done(C.BLOCKED_AREA)
+    cap = min(zone_cap, float(ctx.max_speed_kmh[ai]))
+    d["cap"], d["zone_cap"] = [cap], [zone_cap]
+    if speed > cap:
+        return done(C.MOVING_TOO_FAST_FOR_POLICY)
+    name = PLANS[plan]
+    if country == b.sea_index and name in ("residential", "roam"):
+        return done(C.IN_OCEAN)
+    home = int(ctx.home[ai])
+    if name == "residential":
+        if country != home:
+            return done(C.OUTSIDE_HOME_REGION)
+        dist = float(great_circle_km(lat, lon, ctx.service_lat[ai], ctx.service_lon[ai]))
+        d["dist"] = [dist]
+        if dist > float(ctx.service_radius_km[ai]):
+            return done(C.TOO_FAR_FROM_SERVICE_ADDRESS)
+    if name == "roam":
+        if bool(ctx.has_allowed[ai]) and ai * 1024 + country not in set(ctx.allowed_keys.tolist()):
+            return done(C.ROAM_RESTRICTED)
+        d["abroad"] = [float(ctx.abroad_days[ai])]
+        if country != home and float(ctx.abroad_days[ai]) > ROAM_ABROAD_LIMIT.days:
+            return done(C.ROAM_RESTRICTED)
+    return done(C.OKAY)
+
+
+def country_status_array(statuses: dict[str, str]) -> np.ndarray:
+    """Per border-country index: STATUS_CODES of the given {iso_a2: status}; countries not listed are
+    not_licensed, and the sea slot is 0."""
+    b = borders()
+    out = np.full(len(b.codes), STATUS_CODES["not_licensed"], dtype=np.int8)
+    for code, status in statuses.items():
+        hits = np.flatnonzero(b.codes == code)
+        out[hits] = STATUS_CODES[status]
+    out[b.sea_index] = STATUS_CODES["sea"]
+    return out
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

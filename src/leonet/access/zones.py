@@ -1,0 +1,107 @@
+"""Geofenced zones: validated GeoJSON (Multi)Polygons with a kind, a validity window and a reason, and a fast
+vectorised membership test for many points at once.
+
+``country_of`` (from ``borders``) is re-exported here: the control plane's one place for "where is this point".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from leonet.access.borders import country_of  # noqa: F401 - public re-export
+from leonet.errors import LeonetInputError
+
+ZONE_KINDS = ("blocked_area", "whitelist_only", "monitoring")
+
+
+def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geometry:
+    """A shapely (Multi)Polygon from GeoJSON, or a LeonetInputError naming the problem and the value."""
+    if not isinstance(geometry, dict):
+        raise LeonetInputError("must be a GeoJSON object", field=field, value=geometry)
+    kind = geometry.get("type")
+    if kind not in ("Polygon", "MultiPolygon"):
+        raise LeonetInputError("type must be Polygon or MultiPolygon", field=f"{field}.type", value=kind)
+    coords = geometry.get("coordinates")
+    polygons = [coords] if kind == "Polygon" else coords
+    if not isinstance(polygons, list) or not polygons:
+        raise LeonetInputError("must be a non-empty array", field=f"{field}.coordinates", value=coords)
+    for p, rings in enumerate(polygons):
+        if not isinstance(rings, list) or not rings:
+            raise LeonetInputError("a polygon needs at least one ring", field=f"{field}.coordinates[{p}]",
+                                   value=rings)
+        for r, ring in enumerate(rings):
+            where = f"{field}.coordinates" + (f"[{p}]" if kind == "MultiPolygon" else "") + f"[{r}]"
+            if not isinstance(ring, list) or len(ring) < 4:
+                raise LeonetInputError("a ring needs at least 4 positions (closed)", field=where, value=ring)
+            for k, pos in enumerate(ring):
+                if (not isinstance(pos, list | tuple) or len(pos) < 2
+                        or not all(isinstance(v, int | float) and np.isfinite(v) for v in pos[:2])):
+                    raise LeonetInputError("a position must be [longitude, latitude]", field=f"{where}[{k}]",
+                                           value=pos)
+                lon, lat = pos[0], pos[1]
+                if not -180 <= lon <= 180:
+                    raise LeonetInputError("longitude out of range [-180, 180] (GeoJSON order is [lon, lat])",
+                                           field=f"{where}[{k}][0]", value=lon)
+                if not -90 <= lat <= 90:
+                    raise LeonetInputError("latitude out of range [-90, 90] (GeoJSON order is [lon, lat])",
+                                           field=f"{where}[{k}][1]", value=lat)
+            if list(ring[0][:2]) != list(ring[-1][:2]):
+                raise LeonetInputError("ring is not closed: first and last positions differ", field=where,
+                                       value=[ring[0], ring[-1]])
+    geom = shape(geometry)
+    if not geom.is_valid:
+        raise LeonetInputError(f"invalid polygon: {explain_validity(geom)}", field=field, value=kind)
+    if geom.area == 0:
+        raise LeonetInputError("polygon has zero area", field=field, value=kind)
+    return geom
+
+
+@dataclass(frozen=True)
+class ZoneRule:
+    """A zone as the policy sees it."""
+
+    zone_id: int
+    name: str
+    kind: str
+    geometry: shapely.Geometry
+    valid_from: datetime | None
+    valid_to: datetime | None
+    reason: str
+    max_speed_kmh: float | None = None
+
+    def active_at(self, t: datetime) -> bool:
+        return (self.valid_from is None or self.valid_from <= t) and (self.valid_to is None or t < self.valid_to)
+
+
+class ZoneIndex:
+    """Membership of many points in many zones: a bounding-box prefilter per zone, then shapely 2's vectorised
+    ``contains_xy`` on prepared geometries for the points inside the box (boundary points count as inside)."""
+
+    def __init__(self, zones: list[ZoneRule]):
+        self.zones = zones
+        for z in zones:
+            shapely.prepare(z.geometry)
+        self.bounds = np.array([z.geometry.bounds for z in zones]).reshape(-1, 4)
+
+    def members(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+        """(Z, M) bool: point m inside zone z."""
+        lat = np.asarray(lat_deg, dtype=np.float64)
+        lon = np.asarray(lon_deg, dtype=np.float64)
+        out = np.zeros((len(self.zones), lat.size), dtype=bool)
+        for z, zone in enumerate(self.zones):  # a few dozen zones; every step inside is vectorised over points
+            x0, y0, x1, y1 = self.bounds[z]
+            cand = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+            if cand.size:
+                out[z, cand] = shapely.intersects_xy(zone.geometry, lon[cand], lat[cand])
+        return out
+
+    def members_exact(self, lat: float, lon: float) -> list[int]:
+        """Zones containing one point, by the plain shapely predicate (the single-terminal path)."""
+        point = shapely.Point(lon, lat)
+        return [z for z, zone in enumerate(self.zones) if zone.geometry.intersects(point)]

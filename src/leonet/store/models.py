@@ -1,0 +1,122 @@
+"""The control plane's system of record (SQLAlchemy 2 typed models). Schema changes go through Alembic
+(store/migrations); ``open_store`` upgrades to head."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Country(Base):
+    __tablename__ = "countries"
+    iso_a2: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16))  # licensed | not_licensed | blocked
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(Text, default="")
+    gateway_required_in_country: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # manufacturer | distributor | reseller | customer
+    country: Mapped[str] = mapped_column(String(2))
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    plan: Mapped[str] = mapped_column(String(16))  # residential | roam | maritime | aviation | government
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended | disabled
+    home_country: Mapped[str] = mapped_column(String(2))
+    service_lat_deg: Mapped[float | None] = mapped_column(Float)
+    service_lon_deg: Mapped[float | None] = mapped_column(Float)
+    service_radius_km: Mapped[float | None] = mapped_column(Float)
+    allowed_regions: Mapped[list] = mapped_column(JSON, default=list)  # ISO codes; empty = plan default
+    max_speed_kmh: Mapped[float | None] = mapped_column(Float)
+    abroad_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Terminal(Base):
+    __tablename__ = "terminals"
+    serial: Mapped[str] = mapped_column(String(64), primary_key=True)  # UT id
+    kit_number: Mapped[str] = mapped_column(String(64), unique=True)
+    hardware_version: Mapped[str] = mapped_column(String(64))
+    software_version: Mapped[str] = mapped_column(String(64), default="")
+    holder_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Transfer(Base):
+    """One step of a terminal's provenance chain. Append-only: never updated or deleted."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (UniqueConstraint("terminal_serial", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_serial: Mapped[str] = mapped_column(ForeignKey("terminals.serial"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, … per terminal; the unique key stops duplicate sales
+    from_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    to_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str] = mapped_column(String(16))  # direct | indirect
+    country: Mapped[str] = mapped_column(String(2))  # where the terminal was delivered
+    recorded_by: Mapped[str] = mapped_column(String(120))
+
+
+class Zone(Base):
+    __tablename__ = "zones"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # blocked_area | whitelist_only | monitoring
+    geometry: Mapped[dict] = mapped_column(JSON)  # GeoJSON Polygon / MultiPolygon, lon/lat order
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    max_speed_kmh: Mapped[float | None] = mapped_column(Float)  # in-zone speed cut-off (e.g. anti-drone)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class WhitelistEntry(Base):
+    __tablename__ = "whitelist"
+    __table_args__ = (UniqueConstraint("zone_id", "terminal_serial"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    terminal_serial: Mapped[str] = mapped_column(ForeignKey("terminals.serial"))
+    speed_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_by: Mapped[str] = mapped_column(String(120))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | reseller | regulator | terminal
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    terminal_serial: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(120), default="")
+
+
+class AuditRecord(Base):
+    """Append-only, hash-chained: hash = sha256(prev_hash + canonical JSON of the record)."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
