@@ -169,11 +169,13 @@ def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | No
     zone_active = np.array([z.active_at(t) for z in ctx.zones.zones], dtype=bool)
     inside = ctx.zones.members(lat, lon) & zone_active[:, None] & valid[None, :] if len(zone_active) else \
         np.zeros((0, m), dtype=bool)
-    listed = np.array([_in_sorted(term, w) & (term >= 0) for w in ctx.whitelist]).reshape(inside.shape)
-    exempt = np.array([_in_sorted(term, w) & (term >= 0) for w in ctx.speed_exempt]).reshape(inside.shape)
-    kinds = np.array([z.kind for z in ctx.zones.zones])
+    listed = np.array([_in_sorted(term, w) & (term >= 0) for w in ctx.whitelist], dtype=bool).reshape(
+        inside.shape)
+    exempt = np.array([_in_sorted(term, w) & (term >= 0) for w in ctx.speed_exempt], dtype=bool).reshape(
+        inside.shape)
+    kinds = np.array([z.kind for z in ctx.zones.zones], dtype=object)
     barred = inside & np.isin(kinds, ["blocked_area", "whitelist_only"])[:, None] & ~listed
-    blocked_zone = np.where(barred.any(axis=0), barred.argmax(axis=0), -1)
+    blocked_zone = np.where(barred.any(axis=0), barred.argmax(axis=0), -1) if len(barred) else np.full(m, -1)
     rule(blocked_zone >= 0, C.BLOCKED_AREA)
     zone_limit = np.array([np.inf if z.max_speed_kmh is None else z.max_speed_kmh for z in ctx.zones.zones])
     limits = np.where(inside & ~exempt, zone_limit[:, None], np.inf) if len(zone_limit) else np.zeros((0, m))

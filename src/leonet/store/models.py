@@ -57,6 +57,7 @@ class Terminal(Base):
     holder_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_code: Mapped[int | None] = mapped_column(Integer)  # last decided DisablementCode (state changes → audit)
 
 
 class Transfer(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_control_plane
 Revises: 
-Create Date: 2026-11-24 22:10:43.619305
+Create Date: 2026-11-24 22:14:10.083605
 """
 from alembic import op
 import sqlalchemy as sa
@@ -94,6 +94,7 @@ def upgrade() -> None:
     sa.Column('holder_id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_code', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ),
     sa.ForeignKeyConstraint(['holder_id'], ['organisations.id'], ),
     sa.PrimaryKeyConstraint('serial'),

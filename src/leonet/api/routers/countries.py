@@ -1,0 +1,46 @@
+"""Countries and their licensing status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leonet.access import service
+from leonet.api.auth import Principal, require
+from leonet.api.deps import db, read_db
+from leonet.store.models import Country
+
+router = APIRouter(tags=["licensing"])
+
+
+class CountryIn(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    status: Literal["licensed", "not_licensed", "blocked"]
+    source: str = ""
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    gateway_required_in_country: bool = False
+
+
+def country_out(c: Country) -> dict:
+    return {"iso_a2": c.iso_a2, "name": c.name, "status": c.status, "source": c.source,
+            "valid_from": c.valid_from, "valid_to": c.valid_to,
+            "gateway_required_in_country": c.gateway_required_in_country}
+
+
+@router.get("/countries")
+def list_countries(session: Session = Depends(read_db), _: Principal = Depends(require("admin", "regulator",
+                                                                                      "reseller"))) -> list[dict]:
+    return [country_out(c) for c in session.execute(select(Country).order_by(Country.iso_a2)).scalars()]
+
+
+@router.put("/countries/{iso_a2}")
+def put_country(iso_a2: str, body: CountryIn, session: Session = Depends(db),
+                who: Principal = Depends(require("admin"))) -> dict:
+    return country_out(service.set_country(session, who.name, iso_a2, body.name, body.status, body.source,
+                                           body.valid_from, body.valid_to, body.gateway_required_in_country))
