@@ -7,12 +7,13 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from leonet.store.models import AuditRecord
 
 GENESIS = "0" * 64
+_LOCK_KEY = 0x1E0_AD17
 
 
 def _digest(prev_hash: str, seq: int, at: datetime, actor: str, action: str, payload: dict) -> str:
@@ -25,6 +26,9 @@ def append(session: Session, actor: str, action: str, payload: dict, at: datetim
     """Add a record in the caller's transaction (so it commits, or rolls back, with the change it records)."""
     at = at or datetime.now(UTC)
     payload = json.loads(json.dumps(payload, default=str))
+    if session.get_bind().dialect.name == "postgresql":
+        # One appender at a time, until this transaction ends (SQLite serialises writers with BEGIN IMMEDIATE).
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     last = session.execute(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).scalar_one_or_none()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash

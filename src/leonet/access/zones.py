@@ -28,8 +28,10 @@ def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geome
     if kind not in ("Polygon", "MultiPolygon"):
         raise LeonetInputError("type must be Polygon or MultiPolygon", field=f"{field}.type", value=kind)
     coords = geometry.get("coordinates")
+    if not isinstance(coords, list) or not coords:
+        raise LeonetInputError("must be a non-empty array", field=f"{field}.coordinates", value=coords)
     polygons = [coords] if kind == "Polygon" else coords
-    if not isinstance(polygons, list) or not polygons:
+    if not polygons:
         raise LeonetInputError("must be a non-empty array", field=f"{field}.coordinates", value=coords)
     for p, rings in enumerate(polygons):
         if not isinstance(rings, list) or not rings:
