@@ -92,7 +92,8 @@ def hypothetical_context(base: PolicyContext, plan: str, serials: np.ndarray, la
     order = np.argsort(serials, kind="stable")
     serials = np.asarray(serials, dtype=str)[order]
     m = serials.size
-    home = borders().index_batch(np.asarray(lat_deg, dtype=float)[order], np.asarray(lon_deg, dtype=float)[order])
+    home = borders(base.border_scale).index_batch(np.asarray(lat_deg, dtype=float)[order],
+                                                  np.asarray(lon_deg, dtype=float)[order])
     return PolicyContext(
         at=base.at, policy_version=base.policy_version, country_status=base.country_status, serials=serials,
         account_of=np.arange(m), hardware_ok=np.ones(m, dtype=bool), plan=np.full(m, PLANS.index(plan)),
@@ -101,4 +102,4 @@ def hypothetical_context(base: PolicyContext, plan: str, serials: np.ndarray, la
         max_speed_kmh=np.full(m, PLAN_MAX_SPEED_KMH[plan]), abroad_days=np.zeros(m),
         allowed_keys=np.zeros(0, dtype=np.int64), has_allowed=np.zeros(m, dtype=bool), zones=base.zones,
         whitelist=[np.zeros(0, dtype=np.int64) for _ in base.zones.zones],
-        speed_exempt=[np.zeros(0, dtype=np.int64) for _ in base.zones.zones])
+        speed_exempt=[np.zeros(0, dtype=np.int64) for _ in base.zones.zones], border_scale=base.border_scale)

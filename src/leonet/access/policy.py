@@ -77,10 +77,11 @@ class PolicyContext:
     zones: ZoneIndex = field(default_factory=lambda: ZoneIndex([]))
     whitelist: list[np.ndarray] = field(default_factory=list)  # per zone: sorted terminal indices
     speed_exempt: list[np.ndarray] = field(default_factory=list)  # per zone: sorted terminal indices
+    border_scale: str = "10m"
 
     @property
     def countries(self):
-        return borders()
+        return borders(self.border_scale)
 
     @classmethod
     def load(cls, session, at: datetime | None = None) -> PolicyContext:
@@ -165,21 +166,23 @@ def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | No
     is_air = plan == PLANS.index("aviation")
     rule((cstat == 2) & is_air, C.UNDER_AVIATION_FLYOVER_LIMITS)
     rule((cstat == 3) | ((cstat == 2) & ~is_gov), C.BLOCKED_COUNTRY)
-    # Zones: membership (Z, M), whitelisting (Z, M).
-    zone_active = np.array([z.active_at(t) for z in ctx.zones.zones], dtype=bool)
-    inside = ctx.zones.members(lat, lon) & zone_active[:, None] & valid[None, :] if len(zone_active) else \
-        np.zeros((0, m), dtype=bool)
-    listed = np.array([_in_sorted(term, w) & (term >= 0) for w in ctx.whitelist], dtype=bool).reshape(
-        inside.shape)
-    exempt = np.array([_in_sorted(term, w) & (term >= 0) for w in ctx.speed_exempt], dtype=bool).reshape(
-        inside.shape)
-    kinds = np.array([z.kind for z in ctx.zones.zones], dtype=object)
-    barred = inside & np.isin(kinds, ["blocked_area", "whitelist_only"])[:, None] & ~listed
-    blocked_zone = np.where(barred.any(axis=0), barred.argmax(axis=0), -1) if len(barred) else np.full(m, -1)
+    # Zones, sparse: only the points inside each zone are touched.
+    blocked_zone = np.full(m, -1, dtype=np.int64)
+    zone_cap = np.full(m, np.inf)
+    for z, idx in enumerate(ctx.zones.members(lat, lon)):
+        zone = ctx.zones.zones[z]
+        idx = idx[valid[idx]]
+        if idx.size == 0 or not zone.active_at(t):
+            continue
+        tz = term[idx]
+        if zone.kind in ("blocked_area", "whitelist_only"):
+            barred = idx[~(_in_sorted(tz, ctx.whitelist[z]) & (tz >= 0))]
+            first = barred[blocked_zone[barred] < 0]
+            blocked_zone[first] = z
+        if zone.max_speed_kmh is not None:
+            capped = idx[~(_in_sorted(tz, ctx.speed_exempt[z]) & (tz >= 0))]
+            zone_cap[capped] = np.minimum(zone_cap[capped], zone.max_speed_kmh)
     rule(blocked_zone >= 0, C.BLOCKED_AREA)
-    zone_limit = np.array([np.inf if z.max_speed_kmh is None else z.max_speed_kmh for z in ctx.zones.zones])
-    limits = np.where(inside & ~exempt, zone_limit[:, None], np.inf) if len(zone_limit) else np.zeros((0, m))
-    zone_cap = limits.min(axis=0) if len(zone_limit) else np.full(m, np.inf)
     acct_cap = np.where(has, ctx.max_speed_kmh[a] if ctx.max_speed_kmh.size else np.inf, np.inf)
     cap = np.minimum(zone_cap, acct_cap)
     rule(speed > cap, C.MOVING_TOO_FAST_FOR_POLICY)
@@ -318,10 +321,10 @@ def decide(ctx: PolicyContext, serial: str, lat_deg: float | None, lon_deg: floa
     return done(C.OKAY)
 
 
-def country_status_array(statuses: dict[str, str]) -> np.ndarray:
+def country_status_array(statuses: dict[str, str], scale: str = "10m") -> np.ndarray:
     """Per border-country index: STATUS_CODES of the given {iso_a2: status}; countries not listed are
     not_licensed, and the sea slot is 0."""
-    b = borders()
+    b = borders(scale)
     out = np.full(len(b.codes), STATUS_CODES["not_licensed"], dtype=np.int8)
     for code, status in statuses.items():
         hits = np.flatnonzero(b.codes == code)

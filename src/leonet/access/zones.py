@@ -91,16 +91,24 @@ class ZoneIndex:
             shapely.prepare(z.geometry)
         self.bounds = np.array([z.geometry.bounds for z in zones]).reshape(-1, 4)
 
-    def members(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-        """(Z, M) bool: point m inside zone z."""
+    def members(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> list[np.ndarray]:
+        """For each zone, the indices of the points inside it (sorted)."""
         lat = np.asarray(lat_deg, dtype=np.float64)
         lon = np.asarray(lon_deg, dtype=np.float64)
-        out = np.zeros((len(self.zones), lat.size), dtype=bool)
+        out = []
+        if not self.zones:
+            return out
+        # Points outside the union of all boxes are dropped once; then per zone, box test then exact test.
+        x0, y0 = self.bounds[:, 0].min(), self.bounds[:, 1].min()
+        x1, y1 = self.bounds[:, 2].max(), self.bounds[:, 3].max()
+        near = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        la, lo = lat[near], lon[near]
         for z, zone in enumerate(self.zones):  # a few dozen zones; every step inside is vectorised over points
-            x0, y0, x1, y1 = self.bounds[z]
-            cand = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+            bx0, by0, bx1, by1 = self.bounds[z]
+            cand = np.flatnonzero((lo >= bx0) & (lo <= bx1) & (la >= by0) & (la <= by1))
             if cand.size:
-                out[z, cand] = shapely.intersects_xy(zone.geometry, lon[cand], lat[cand])
+                cand = cand[shapely.intersects_xy(zone.geometry, lo[cand], la[cand])]
+            out.append(near[cand])
         return out
 
     def members_exact(self, lat: float, lon: float) -> list[int]:
