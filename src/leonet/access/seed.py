@@ -50,7 +50,7 @@ EXAMPLE_ORGS = [("SpaceX", "manufacturer", "US"), ("EastLink Distribution", "dis
                 ("Taras Melnyk", "customer", "UA"), ("Unknown buyer (Belgorod)", "customer", "RU"),
                 ("Unknown buyer (Rostov)", "customer", "RU"), ("MV Baltic Star", "customer", "NO"),
                 ("Drone workshop (unregistered)", "customer", "UA"), ("Ministry of Defence of Ukraine", "customer",
-                                                                    "UA")]
+                                                                    "UA"), ("Oleh Bondar", "customer", "UA")]
 
 
 def load_example(session: Session, actor: str = ACTOR) -> dict:
@@ -81,6 +81,7 @@ def load_example(session: Session, actor: str = ACTOR) -> dict:
     service.create_account(session, actor, "ACC-NO-3001", "MV Baltic Star", "maritime", "NO")
     service.create_account(session, actor, "ACC-UA-1004", "Drone workshop (unregistered)", "roam", "UA")
     service.create_account(session, actor, "ACC-UA-0001", "Ministry of Defence of Ukraine", "government", "UA")
+    service.create_account(session, actor, "ACC-UA-1005", "Oleh Bondar", "roam", "UA")
     direct_ua = [("SpaceX", "EastLink Distribution", "direct", "PL"), ("EastLink Distribution", "Kyiv Satcom",
                                                                        "direct", "UA")]
     terminal("ut-ua-kyiv-01", "KIT-100001", direct_ua + [("Kyiv Satcom", "Oksana Kovalenko", "direct", "UA")],
@@ -102,6 +103,8 @@ def load_example(session: Session, actor: str = ACTOR) -> dict:
              direct_ua + [("Kyiv Satcom", "Drone workshop (unregistered)", "indirect", "UA")], "ACC-UA-1004")
     terminal("ut-mod-01", "KIT-500001",
              direct_ua + [("Kyiv Satcom", "Ministry of Defence of Ukraine", "direct", "UA")], "ACC-UA-0001")
+    terminal("ut-spoof-01", "KIT-600001", direct_ua + [("Kyiv Satcom", "Oleh Bondar", "direct", "UA")],
+             "ACC-UA-1005")
     front = service.create_zone(session, actor, "Illustrative front-line blocked area", "blocked_area",
                                 FRONT_LINE_AREA, "Illustrative: occupied territory near the front line; service "
                                 "barred except for whitelisted defence terminals", valid_from=t0)
@@ -109,7 +112,7 @@ def load_example(session: Session, actor: str = ACTOR) -> dict:
                              UKRAINE_WHITELIST_REGION, "Illustrative outline of Ukraine: from Feb 2026 only "
                              "registered, verified terminals are served; speed cut-off against drones",
                              valid_from=datetime(2026, 2, 3, tzinfo=UTC), max_speed_kmh=90.0)
-    for serial in ("ut-ua-kyiv-01", "ut-ua-kharkiv-01", "ut-ua-roam-01", "ut-drone-01"):
+    for serial in ("ut-ua-kyiv-01", "ut-ua-kharkiv-01", "ut-ua-roam-01", "ut-drone-01", "ut-spoof-01"):
         service.whitelist(session, actor, wl.id, serial)
     service.whitelist(session, actor, wl.id, "ut-mod-01", speed_exempt=True)
     service.whitelist(session, actor, front.id, "ut-mod-01", speed_exempt=True)

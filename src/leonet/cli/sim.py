@@ -1,9 +1,120 @@
-"""CLI commands for the sim area."""
+"""Simulation commands: ``leonet run``, ``leonet demo``, ``leonet terminals``."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import typer
+
+from leonet.cli.common import user_errors
+
+
+def parse_duration(text: str) -> float:
+    """'3600', '90s', '15m', '1h', '1h30m' → seconds."""
+    m = re.fullmatch(r"\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text)
+    if not m or not any(m.groups()):
+        from leonet.errors import LeonetInputError
+
+        raise LeonetInputError("expected seconds or a duration like 90s, 15m, 1h", field="duration", value=text)
+    h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+    return h * 3600 + mi * 60 + s
+
+
+def run(scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+        duration: str = typer.Option(None, "--duration", help="e.g. 1h, 15m, 900 (default: the scenario's)."),
+        out: Path = typer.Option(..., "--out", help="Output directory."),
+        db: str = typer.Option(None, "--db", help="Store URL (default: a SQLite file in the output directory).")
+        ) -> None:
+    """Run a scenario as a batch: telemetry, incidents (JSON + report with map) and plots into OUT."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from leonet.scenario import load_scenario
+    from leonet.sim.engine import Simulation
+    from leonet.sim.runner import run_batch
+
+    with user_errors():
+        sc = load_scenario(scenario)
+        seconds = parse_duration(duration) if duration else sc.duration_s
+        out.mkdir(parents=True, exist_ok=True)
+        sim = Simulation(sc, db or f"sqlite:///{(out / 'leonet.sqlite').resolve()}")
+        cols = (TextColumn("[bold]slots"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        with Progress(*cols) as bar:
+            task = bar.add_task("run", total=max(1, int(round(seconds / sc.slot_s))))
+            summary = run_batch(sim, seconds, out, lambda n: bar.advance(task, n))
+    typer.echo(f"{summary['slots']} slots, {summary['rows']} telemetry rows, {summary['incidents']} incidents → {out}")
+
+
+def terminals(scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
+              out: Path = typer.Option(..., "--out", help="CSV: serial,lat_deg,lon_deg,code,…")) -> None:
+    """The scenario's terminals at its start, with their decided code."""
+    import pyarrow as pa
+
+    from leonet.io import write_tables
+    from leonet.scenario import default_scenario_path, load_scenario
+    from leonet.sim.engine import Simulation
+
+    with user_errors():
+        sim = Simulation(load_scenario(scenario or default_scenario_path()), record=False)
+        sim.step()
+        states = [sim.terminal(s) for s in sim.serials]
+        table = pa.table({"serial": [s.serial for s in states], "lat_deg": [s.true_lat_deg for s in states],
+                          "lon_deg": [s.true_lon_deg for s in states], "code": [s.code.name for s in states],
+                          "served": [s.served for s in states], "gps": [str(g) for g in sim.gps],
+                          "label": [s.label for s in states]})
+        write_tables(out, [table])
+    typer.echo(f"wrote {len(states)} terminals to {out}")
+
+
+def demo(port: int = typer.Option(8000, "--port"), speed: float = typer.Option(1.0, "--speed", help="×real time"),
+         no_browser: bool = typer.Option(False, "--no-browser"),
+         scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
+         db: str = typer.Option(None, "--db", help="Store URL (default: .leonet/demo.sqlite)."),
+         host: str = typer.Option("127.0.0.1", "--host")) -> None:
+    """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/."""
+    import os
+    import webbrowser
+
+    import uvicorn
+
+    from leonet.api.app import create_app
+    from leonet.api.routers import sim as sim_router
+    from leonet.api.status_page import router as status_router
+    from leonet.scenario import default_scenario_path, load_scenario
+    from leonet.sim.engine import Simulation
+    from leonet.sim.runner import LiveRunner
+
+    with user_errors():
+        sc = load_scenario(scenario or default_scenario_path())
+        if db is None:
+            Path(".leonet").mkdir(exist_ok=True)
+            db = f"sqlite:///{Path('.leonet/demo.sqlite').resolve()}"
+        sim = Simulation(sc, db)
+    runner = LiveRunner(sim, speed).start()
+    app = create_app(db, extra_routers=[sim_router.router, status_router], live=sim)
+    app.state.runner = runner
+    try:
+        from leonet.web.serve import attach_dashboard
+
+        attach_dashboard(app)
+    except ImportError:
+        pass
+    url = f"http://{host}:{port}/"
+    typer.echo(f"leonet demo: {sc.name}, {len(sim.serials)} terminals, {sim.constellation.num_sats} satellites, "
+               f"×{speed:g} real time → {url}  (API docs {url}docs)")
+    if not os.environ.get("LEONET_ADMIN_KEY"):
+        typer.echo("tip: set LEONET_ADMIN_KEY to use the authenticated API")
+    if not no_browser:
+        webbrowser.open(url)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        runner.stop()
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the top-level app."""
+    app.command("run")(run)
+    app.command("terminals")(terminals)
+    app.command("demo")(demo)

@@ -121,3 +121,27 @@ class AuditRecord(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TelemetryRow(Base):
+    """One terminal in one scheduler slot, as the simulation saw it."""
+
+    __tablename__ = "telemetry"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slot: Mapped[int] = mapped_column(Integer, index=True)
+    t_s: Mapped[float] = mapped_column(Float)
+    serial: Mapped[str] = mapped_column(String(64), index=True)
+    served: Mapped[bool] = mapped_column(Boolean)
+    code: Mapped[str] = mapped_column(String(40))
+    satellite: Mapped[int | None] = mapped_column(Integer)
+    gateway: Mapped[int | None] = mapped_column(Integer)
+    rtt_ms: Mapped[float | None] = mapped_column(Float)
+    throughput_mbps: Mapped[float] = mapped_column(Float)
+    true_lat_deg: Mapped[float] = mapped_column(Float)
+    true_lon_deg: Mapped[float] = mapped_column(Float)
+    reported_lat_deg: Mapped[float | None] = mapped_column(Float)
+    reported_lon_deg: Mapped[float | None] = mapped_column(Float)
+    estimated_lat_deg: Mapped[float | None] = mapped_column(Float)
+    estimated_lon_deg: Mapped[float | None] = mapped_column(Float)
+    ellipse_major_km: Mapped[float | None] = mapped_column(Float)
+    unexpected_location: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,135 @@
+"""The scenario file (TOML): the single way to describe a run. Validated with pydantic; errors name the field and
+the value. Field-by-field reference: docs/scenario.md."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from leonet.errors import LeonetInputError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Site(_Model):
+    name: str = Field(min_length=1)
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+    alt_m: float = 0.0
+
+
+class Gateway(Site):
+    pop: str = Field(min_length=1, description="Name of the PoP this gateway backhauls to")
+    country: str = Field(min_length=2, max_length=2)
+
+
+class Waypoint(_Model):
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+
+
+class TerminalSpec(_Model):
+    serial: str = Field(min_length=1)
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+    alt_m: float = 0.0
+    track: list[Waypoint] = Field(default_factory=list, description="Waypoints after the start, visited in order")
+    speed_kmh: float = Field(default=0.0, ge=0, le=3000)
+    loop: bool = Field(default=True, description="Return along the track and repeat")
+    gps: Literal["true", "jammed", "spoofed"] = "true"
+    spoof_lat_deg: float | None = Field(default=None, ge=-90, le=90)
+    spoof_lon_deg: float | None = Field(default=None, ge=-180, le=180)
+    demand_mbps: float = Field(default=50.0, gt=0)
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _spoof_target(self):
+        if self.gps == "spoofed" and (self.spoof_lat_deg is None or self.spoof_lon_deg is None):
+            raise ValueError("a spoofed terminal needs spoof_lat_deg and spoof_lon_deg")
+        if self.track and self.speed_kmh <= 0:
+            raise ValueError("a terminal with a track needs speed_kmh > 0")
+        return self
+
+
+class Network(_Model):
+    constellation: str = "starlink-gen1"
+    min_elevation_deg: float = Field(default=25.0, ge=0, le=90)
+    beams_per_satellite: int = Field(default=16, ge=1, le=256)
+    beam_capacity_mbps: float = Field(default=1000.0, gt=0)
+    cell_resolution: int = Field(default=5, ge=0, le=10)
+    fibre_speed_fraction: float = Field(default=2 / 3, gt=0, le=1)
+    landing_rules: dict[str, list[str]] = Field(default_factory=dict,
+                                                description="country → gateways its traffic must land at")
+
+
+class LocationCheck(_Model):
+    enabled: bool = True
+    range_noise_m: float = Field(default=30.0, gt=0)
+    range_rate_noise_mps: float = Field(default=0.2, gt=0)
+    samples_per_slot: int = Field(default=6, ge=2, le=60)
+    chi2_threshold: float = Field(default=13.8, gt=0, description="χ² (2 dof) above which a fix is inconsistent")
+    deny_on_unexpected_location: bool = True
+
+
+class Scenario(_Model):
+    name: str = "scenario"
+    start: datetime
+    duration_s: float = Field(default=3600.0, gt=0)
+    slot_s: float = Field(default=15.0, gt=0)
+    seed: int = 0
+    control_plane: Literal["example", "none"] = "example"
+    network: Network = Field(default_factory=Network)
+    location_check: LocationCheck = Field(default_factory=LocationCheck)
+    pops: list[Site]
+    gateways: list[Gateway]
+    terminals: list[TerminalSpec]
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("start must carry a time zone (e.g. 2026-03-01T12:00:00Z)")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self):
+        pops = {p.name for p in self.pops}
+        for k, g in enumerate(self.gateways):
+            if g.pop not in pops:
+                raise ValueError(f"gateways[{k}].pop {g.pop!r} is not one of the pops")
+        serials = [t.serial for t in self.terminals]
+        if len(set(serials)) != len(serials):
+            raise ValueError("terminal serials must be unique")
+        names = {g.name for g in self.gateways}
+        for country, gws in self.network.landing_rules.items():
+            for g in gws:
+                if g not in names:
+                    raise ValueError(f"network.landing_rules.{country}: unknown gateway {g!r}")
+        return self
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LeonetInputError("file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LeonetInputError(f"invalid TOML: {exc}", file=str(path)) from None
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        field = ".".join(str(p) for p in e["loc"]) or "scenario"
+        raise LeonetInputError(e["msg"], file=str(path), field=field, value=e.get("input")) from None
+
+
+def default_scenario_path() -> Path:
+    return Path(str(resources.files("leonet") / "data" / "default_scenario.toml"))
