@@ -1,0 +1,152 @@
+"""The living system: enforcement, conservation, determinism, location checks, evidence, command contracts."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from leonet import C_KM_S
+from leonet.access.codes import DisablementCode as C
+from leonet.cli import app
+from leonet.scheduler.slots import Assignment, assign
+from leonet.sim import Simulation, default_scenario_path, load_scenario
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    s = Simulation(load_scenario(default_scenario_path()), f"sqlite:///{tmp_path_factory.mktemp('sim') / 's.sqlite'}")
+    for _ in range(8):
+        s.step()
+    return s
+
+
+def test_default_scenario_has_the_promised_cast(sim):
+    codes = {s: sim.terminal(s).code for s in sim.serials}
+    assert codes["ut-ua-kyiv-01"] == C.OKAY
+    assert codes["ut-grey-01"] == C.BLOCKED_COUNTRY and codes["ut-grey-02"] == C.BLOCKED_AREA
+    assert codes["ut-drone-01"] == C.MOVING_TOO_FAST_FOR_POLICY
+    assert codes["ut-ship-01"] == C.OKAY and codes["ut-mod-01"] == C.OKAY
+    spoof = sim.terminal("ut-spoof-01")
+    assert spoof.code == C.UNKNOWN_LOCATION and "unexpected_location" in spoof.alerts
+    # The network's estimate sits at the true position, far from the spoofed one.
+    assert abs(spoof.estimated_lat_deg - spoof.true_lat_deg) < 0.05
+    assert abs(spoof.reported_lat_deg - spoof.true_lat_deg) > 0.5
+
+
+def test_denied_terminals_never_get_a_satellite(sim):
+    for s in sim.serials:
+        t = sim.terminal(s)
+        if t.code != C.OKAY:
+            assert t.satellite is None and not t.served and t.downlink_bps == 0
+    table = sim.telemetry.table().to_pydict()
+    for code, served in zip(table["code"], table["served"], strict=True):
+        assert served is False or code == "OKAY"
+
+
+def test_served_rtt_respects_the_speed_of_light(sim):
+    for s in sim.serials:
+        t = sim.terminal(s)
+        if t.served:
+            assert t.rtt_ms is not None and t.elevation_deg >= 25.0 - 1.5  # cell-centre visibility, ≤ ~1.5°
+            # Floor: straight up to 550 km and back down to the ground is already 2 × 550 km each way.
+            assert t.rtt_ms >= 2 * 2 * 540.0 / C_KM_S * 1000
+            assert t.rtt_ms < 100.0
+
+
+def test_determinism_with_a_seed(tmp_path):
+    sc = load_scenario(default_scenario_path())
+    runs = []
+    for k in range(2):
+        s = Simulation(sc, f"sqlite:///{tmp_path / f'd{k}.sqlite'}", seed=3)
+        for _ in range(4):
+            s.step()
+        runs.append(s.telemetry.table())
+    assert runs[0].equals(runs[1])
+
+
+def test_conservation_no_beam_over_capacity_and_no_silent_drop():
+    rng = np.random.default_rng(0)
+    m, n = 400, 30
+    authorized = rng.random(m) < 0.8
+    cand_t = np.repeat(np.arange(m), 4)
+    cand_s = rng.integers(0, n, m * 4)
+    cand_e = rng.uniform(25, 90, m * 4)
+    cells = rng.integers(1, 40, m).astype(np.uint64)
+    demand = rng.uniform(10, 300, m)
+    a = assign(authorized, cand_t, cand_s, cand_e, cells, demand, n, beams=3, beam_capacity_mbps=500.0)
+    assert (a.beam_of_sat <= 3).all()
+    assert (a.satellite[~authorized] == -1).all()
+    served = a.satellite >= 0
+    # Per (satellite, cell) beam: throughput never exceeds the beam capacity nor a terminal's demand.
+    for s, c in set(zip(a.satellite[served].tolist(), cells[served].tolist(), strict=True)):
+        sel = served & (a.satellite == s) & (cells == c)
+        assert a.throughput_mbps[sel].sum() <= 500.0 + 1e-6
+    assert (a.throughput_mbps <= demand + 1e-9).all()
+    beams_seen = {(s, c) for s, c in zip(a.satellite[served].tolist(), cells[served].tolist(), strict=True)}
+    assert all(sum(1 for (s2, _) in beams_seen if s2 == s) <= 3 for s, _ in beams_seen)
+    # Every authorized terminal with a satellite in view is served or reported capacity-limited.
+    in_view = np.bincount(cand_t, minlength=m) > 0
+    assert set(a.reason[authorized & in_view].tolist()) <= {Assignment.SERVED, Assignment.CAPACITY}
+    # Capacity-limited means every candidate satellite had all its beams on other cells.
+    for i in np.flatnonzero(a.reason == Assignment.CAPACITY):
+        for s in cand_s[cand_t == i]:
+            assert a.beam_of_sat[s] == 3
+
+
+def test_whitelisting_through_the_control_plane_serves_the_terminal_next_slot(tmp_path):
+    from leonet.access import service
+
+    sc = load_scenario(default_scenario_path())
+    s = Simulation(sc, f"sqlite:///{tmp_path / 'w.sqlite'}")
+    s.step()
+    assert s.terminal("ut-grey-02").code == C.BLOCKED_AREA
+    from sqlalchemy import select
+
+    from leonet.store.models import Zone
+
+    with s.sessions.begin() as session:
+        zones = session.execute(select(Zone)).scalars().all()
+        for z in zones:
+            service.whitelist(session, "test", z.id, "ut-grey-02")
+    s.step()
+    assert s.terminal("ut-grey-02").code == C.OKAY and s.terminal("ut-grey-02").served
+
+
+def test_history_has_one_second_samples(sim):
+    h = sim.history("ut-ua-kyiv-01")
+    assert len(h.t_s) == 8 * 15 and np.all(np.diff(h.t_s) == 1.0)
+    assert np.isfinite(h.rtt_ms).all()
+    g = sim.history("ut-grey-01")
+    assert np.isnan(g.rtt_ms).all() and g.outages and g.outages[0][2] == "NO_SCHEDULE"
+
+
+def test_run_and_terminals_contracts(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "run"
+    r = runner.invoke(app, ["run", str(default_scenario_path()), "--duration", "2m", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    incidents = json.loads((out / "incidents.json").read_text())
+    grey = [t for i in incidents for t in i["terminals"] if t["serial"] == "ut-grey-01"]
+    assert grey and grey[0]["provenance"]["indirect"] and grey[0]["provenance"]["countries"][-1] == "RU"
+    for name in ("telemetry.parquet", "telemetry.csv", "incidents.md", "incidents.png", "summary.png"):
+        assert (out / name).stat().st_size > 0
+    terms = tmp_path / "t.csv"
+    r = runner.invoke(app, ["terminals", "--out", str(terms)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(terms.open()))
+    assert {"serial", "lat_deg", "lon_deg", "code"} <= set(rows[0])
+    codes = {r["code"] for r in rows}
+    assert "OKAY" in codes and codes & {"BLOCKED_COUNTRY", "BLOCKED_AREA"}
+    assert any(r["gps"] == "spoofed" for r in rows)
+
+
+def test_bad_scenario_names_the_field(tmp_path):
+    bad = tmp_path / "bad.toml"
+    text = default_scenario_path().read_text().replace("beams_per_satellite = 16", "beams_per_satellite = -2")
+    bad.write_text(text)
+    r = CliRunner().invoke(app, ["run", str(bad), "--duration", "1m", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "network.beams_per_satellite" in r.output and "-2" in r.output
