@@ -118,17 +118,21 @@ class Simulation:
         self._outages: list[list[tuple[float, float, str]]] = [[] for _ in range(m)]
 
     def _terminal_meta(self) -> list[dict]:
+        from sqlalchemy import select
+
         from leonet.store.models import Account, Terminal
 
+        with self.sessions() as session:  # two queries, whatever the number of terminals
+            terms = {t.serial: t for t in session.execute(select(Terminal)).scalars()}
+            accts = {a.id: a for a in session.execute(select(Account)).scalars()}
         out = []
-        with self.sessions() as session:
-            for s in self.serials:
-                term = session.get(Terminal, s)
-                acct = session.get(Account, term.account_id) if term is not None and term.account_id else None
-                out.append({"kit_number": term.kit_number if term else "", "hardware_version":
-                            term.hardware_version if term else "", "software_version":
-                            term.software_version if term else "", "country_code": acct.home_country if acct else "",
-                            "plan": acct.plan if acct else ""})
+        for s in self.serials:
+            term = terms.get(s)
+            acct = accts.get(term.account_id) if term is not None else None
+            out.append({"kit_number": term.kit_number if term else "", "hardware_version":
+                        term.hardware_version if term else "", "software_version":
+                        term.software_version if term else "", "country_code": acct.home_country if acct else "",
+                        "plan": acct.plan if acct else ""})
         return out
 
     # -- time --------------------------------------------------------------------------------------------
@@ -152,6 +156,11 @@ class Simulation:
             t_s = self.slot_index * self.slot_s
             self._slot(t_s)
 
+    def context(self, when: datetime):
+        """The control plane's policy context at ``when`` (re-read only when a policy input changed)."""
+        with self.sessions() as session:
+            return cached_context(session, when)
+
     def _reported(self, lat, lon):
         rep_lat = np.where(self.gps == "spoofed", self.spoof_lat, np.where(self.gps == "jammed", np.nan, lat))
         rep_lon = np.where(self.gps == "spoofed", self.spoof_lon, np.where(self.gps == "jammed", np.nan, lon))
@@ -164,8 +173,7 @@ class Simulation:
         when = self.start + timedelta(seconds=t_s)
         lat, lon, speed, heading = self.tracks.at(t_s)
         rep_lat, rep_lon = self._reported(lat, lon)
-        with self.sessions() as session:
-            ctx = cached_context(session, when)
+        ctx = self.context(when)
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
         codes = decision.codes.copy()
         check = self.scenario.location_check
@@ -295,11 +303,11 @@ class Simulation:
         st["d2"][idx] = d2
 
     def _record_attempts(self, t_s, codes, lat, lon) -> None:
-        names = np.array([C(int(c)).name for c in codes])
-        bad = np.isin(names, UNAUTHORIZED_CODES)
-        for i in np.flatnonzero(bad):  # attempts are rare events; per-event records
-            self._attempts.append({"t_s": t_s, "serial": self.serials[i], "lat_deg": float(lat[i]),
-                                   "lon_deg": float(lon[i]), "code": names[i]})
+        bad = np.flatnonzero(np.isin(codes, [int(C[name]) for name in UNAUTHORIZED_CODES]))
+        if bad.size:
+            lut = np.array([C(v).name if v in C._value2member_map_ else "" for v in range(18)], dtype=object)
+            self._attempts.append({"t_s": np.full(bad.size, t_s), "serial": self.serials_arr[bad],
+                                   "lat_deg": lat[bad], "lon_deg": lon[bad], "code": lut[codes[bad]]})
 
     def _history(self, t_s: float) -> None:
         """Fifteen 1-second samples per terminal for this slot (ring buffer of HISTORY_S seconds)."""
@@ -394,7 +402,7 @@ class Simulation:
                 return self._incidents_cache[1]
             if not self._attempts:
                 return []
-            att = {k: np.array([a[k] for a in self._attempts]) for k in self._attempts[0]}
+            att = {k: np.concatenate([a[k] for a in self._attempts]) for k in self._attempts[0]}
             with self.sessions() as session:
                 def prov(serial):
                     try:
