@@ -39,3 +39,14 @@ def elevation_and_range(site_ecef_km: np.ndarray, site_up: np.ndarray, sat_ecef_
     rng = np.sqrt(np.einsum("gnk,gnk->gn", rel, rel))
     sin_el = np.einsum("gnk,gk->gn", rel, site_up) / rng
     return np.rad2deg(np.arcsin(np.clip(sin_el, -1.0, 1.0))), rng
+
+
+def look_angles_paired(site_ecef_km: np.ndarray, site_lat_deg: np.ndarray, site_lon_deg: np.ndarray,
+                       sat_ecef_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Look angles of pairs: site i to satellite position i. All inputs (M, 3) / (M,); outputs (M,)."""
+    basis = enu_basis(site_lat_deg, site_lon_deg)  # (M, 3, 3)
+    enu = np.einsum("mij,mj->mi", basis, np.asarray(sat_ecef_km) - np.asarray(site_ecef_km))
+    rng = np.linalg.norm(enu, axis=-1)
+    el = np.rad2deg(np.arcsin(np.clip(enu[:, 2] / rng, -1.0, 1.0)))
+    az = np.mod(np.rad2deg(np.arctan2(enu[:, 0], enu[:, 1])), 360.0)
+    return el, az, rng

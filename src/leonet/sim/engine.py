@@ -18,7 +18,7 @@ from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
 from leonet.access.detect import UNAUTHORIZED_CODES, build_incidents
 from leonet.access.policy import PLANS, decide_batch
-from leonet.ground.geometry import look_angles
+from leonet.ground.geometry import look_angles, look_angles_paired
 from leonet.network.isl import plus_grid
 from leonet.network.routing import distances_to_ground
 from leonet.orbits.frames import ecef_to_geodetic, geodetic_to_ecef_km, great_circle_km
@@ -110,7 +110,8 @@ class Simulation:
                       "lat": nan.copy(), "lon": nan.copy(), "rep_lat": nan.copy(), "rep_lon": nan.copy(),
                       "speed": np.zeros(m), "heading": np.zeros(m), "az": nan.copy(), "el": nan.copy(),
                       "handover": np.zeros(m, dtype=bool), "country": np.array([""] * m, dtype="<U2")}
-        self.reasons: list[list[str]] = [[] for _ in range(m)]
+        self._decision = None
+        self._spoof_denied = np.zeros(m, dtype=bool)
         self._prev_meas: verify.Measurements | None = None
         hist = m if self.record else 0
         self._hist = {k: np.full((hist, HISTORY_S), np.nan) for k in ("rtt", "drop", "dl", "ul")}
@@ -177,7 +178,7 @@ class Simulation:
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
         codes = decision.codes.copy()
         check = self.scenario.location_check
-        spoof_deny = check.enabled and check.deny_on_unexpected_location and st["flagged"]
+        spoof_deny = st["flagged"] & bool(check.enabled and check.deny_on_unexpected_location)
         codes[spoof_deny & (codes == int(C.OKAY))] = int(C.UNKNOWN_LOCATION)
         authorized = codes == int(C.OKAY)
         if self.moving.any():
@@ -193,9 +194,8 @@ class Simulation:
         az = np.full(len(lat), np.nan)
         el = np.full(len(lat), np.nan)
         if served.any():
-            e, z, _ = look_angles(x[served], lat[served], lon[served], sat_pos[a.satellite[served]][None, :, :][0])
-            idx = np.arange(served.sum())
-            el[served], az[served] = e[idx, idx], z[idx, idx]
+            el[served], az[served], _ = look_angles_paired(x[served], lat[served], lon[served],
+                                                           sat_pos[a.satellite[served]])
         handover = served & (st["sat"] != a.satellite)
         st["speed"] = speed
         self._location_check(t_s, x, a.satellite, rep_lat, rep_lon)
@@ -203,9 +203,7 @@ class Simulation:
         st.update(code=codes, sat=a.satellite, gw=gw, rtt_ms=rtt, thr_mbps=a.throughput_mbps, reason=a.reason,
                   lat=lat, lon=lon, rep_lat=rep_lat, rep_lon=rep_lon, speed=speed, heading=heading, az=az, el=el,
                   handover=handover, country=country)
-        self.reasons = [decision.reasons(i) if not spoof_deny[i] or decision.codes[i] != int(C.OKAY) else
-                        ["network-measured position is inconsistent with the reported GPS position"]
-                        for i in range(len(codes))] if len(codes) <= 100_000 else self.reasons
+        self._decision, self._spoof_denied = decision, spoof_deny & (decision.codes == int(C.OKAY))
         self._record_attempts(t_s, codes, lat, lon)
         if self.record:
             self._history(t_s)
@@ -369,7 +367,7 @@ class Simulation:
             return TerminalState(
                 serial=serial, kit_number=meta["kit_number"], hardware_version=meta["hardware_version"],
                 software_version=meta["software_version"], country_code=meta["country_code"], plan=meta["plan"],
-                served=served, code=code, reasons=list(self.reasons[i]), alerts=alerts,
+                served=served, code=code, reasons=self._reasons(i), alerts=alerts,
                 satellite=int(st["sat"][i]) if served else None, gateway=self.gw_names[gw] if gw >= 0 else None,
                 pop=self.gw_pop[gw] if gw >= 0 else None, cell_h3=cell_names(self._cells[i:i + 1])[0] or None,
                 rtt_ms=fin(st["rtt_ms"][i]), downlink_bps=float(st["thr_mbps"][i] * 1e6),
@@ -386,6 +384,13 @@ class Simulation:
                 uptime_s=(self.slot_index + 1) * self.slot_s, label=self.labels[i],
                 outage_cause=None if served else self._outage_cause(i),
                 capacity_limited=int(st["reason"][i]) == Assignment.CAPACITY)
+
+    def _reasons(self, i: int) -> list[str]:
+        if self._decision is None:
+            return ["not yet decided"]
+        if self._spoof_denied[i]:
+            return ["network-measured position is inconsistent with the reported GPS position"]
+        return self._decision.reasons(i)
 
     def history(self, serial: str, seconds: int = HISTORY_S) -> TerminalHistory:
         with self.lock:
