@@ -1,9 +1,43 @@
-"""CLI commands for the dish area."""
+"""``leonet dish serve``: emulated dishes speaking the user terminal's gRPC API."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from leonet.cli.common import user_errors
+
+dish_app = typer.Typer(help="Emulated user terminals (the dish's local gRPC API).", no_args_is_help=True)
+
+
+@dish_app.command("serve")
+def serve(terminal: list[str] = typer.Option(..., "--terminal", help="Serial (repeat for several dishes)."),
+          port: int = typer.Option(9200, "--port", help="Port of the first dish; the next ones count up."),
+          scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
+          speed: float = typer.Option(1.0, "--speed", help="Simulation speed, × real time."),
+          db: str = typer.Option(None, "--db", help="Store URL (default: a temporary SQLite file).")) -> None:
+    """Serve simulated terminals on 127.0.0.1 (plaintext gRPC, reflection on), running the scenario live."""
+    from leonet.dish.server import DishView, wait_forever
+    from leonet.dish.server import serve as start
+    from leonet.scenario import default_scenario_path, load_scenario
+    from leonet.sim.engine import Simulation
+    from leonet.sim.runner import LiveRunner
+
+    with user_errors():
+        sim = Simulation(load_scenario(scenario or default_scenario_path()), db)
+        try:
+            views = [(DishView(sim, s), port + k) for k, s in enumerate(terminal)]
+        except KeyError as exc:
+            raise ValueError(f"field 'terminal', value {exc.args[0]!r}: not a terminal of the scenario "
+                             f"(see `leonet terminals`)") from None
+        LiveRunner(sim, speed).start()
+        servers = start(views)
+    for view, p in views:
+        typer.echo(f"dish {view.serial} on 127.0.0.1:{p} (SpaceX.API.Device.Device, reflection on)", err=True)
+    wait_forever(servers)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the top-level app."""
+    app.add_typer(dish_app, name="dish")
