@@ -135,7 +135,7 @@ def test_dish_serve_command_contract(tmp_path):
                 ctx = _ctx(port)
                 assert starlink_grpc.get_status(ctx).disablement_code == 16  # BLOCKED_AREA
                 break
-            except starlink_grpc.GrpcError:
+            except (starlink_grpc.GrpcError, grpc.RpcError):
                 if time.time() > deadline:
                     raise
                 time.sleep(0.5)
