@@ -23,18 +23,10 @@ def serve(port: int = typer.Option(8000, "--port"), db: str = typer.Option(None,
 
     with user_errors():
         app = create_app(db)
-    attach = _dashboard_attacher()
-    if attach is not None:
-        attach(app)
+    from leonet.web.serve import attach_dashboard
+
+    attach_dashboard(app)
     uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-def _dashboard_attacher():
-    try:
-        from leonet.web.serve import attach_dashboard
-    except ImportError:
-        return None
-    return attach_dashboard
 
 
 @db_app.command("upgrade")

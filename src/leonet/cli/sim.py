@@ -91,15 +91,14 @@ def demo(port: int = typer.Option(8000, "--port"), speed: float = typer.Option(1
             Path(".leonet").mkdir(exist_ok=True)
             db = f"sqlite:///{Path('.leonet/demo.sqlite').resolve()}"
         sim = Simulation(sc, db)
-    runner = LiveRunner(sim, speed).start()
-    app = create_app(db, extra_routers=[sim_router.router, status_router], live=sim)
-    app.state.runner = runner
-    try:
-        from leonet.web.serve import attach_dashboard
+    from leonet.web.serve import attach_dashboard, dashboard_built
 
-        attach_dashboard(app)
-    except ImportError:
-        pass
+    runner = LiveRunner(sim, speed).start()
+    # The built dashboard owns "/"; without it (no npm at install time) a plain status page does.
+    routers = [sim_router.router] + ([] if dashboard_built() else [status_router])
+    app = create_app(db, extra_routers=routers, live=sim)
+    app.state.runner = runner
+    attach_dashboard(app)
     url = f"http://{host}:{port}/"
     typer.echo(f"leonet demo: {sc.name}, {len(sim.serials)} terminals, {sim.constellation.num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -107,6 +108,7 @@ class Simulation:
                       "rtt_ms": nan.copy(), "thr_mbps": np.zeros(m), "reason": np.zeros(m, dtype=np.int8),
                       "est_lat": nan.copy(), "est_lon": nan.copy(), "major": nan.copy(), "minor": nan.copy(),
                       "angle": nan.copy(), "flagged": np.zeros(m, dtype=bool), "d2": nan.copy(),
+                      "inconsistent": np.zeros(m, dtype=np.int64),
                       "lat": nan.copy(), "lon": nan.copy(), "rep_lat": nan.copy(), "rep_lon": nan.copy(),
                       "speed": np.zeros(m), "heading": np.zeros(m), "az": nan.copy(), "el": nan.copy(),
                       "handover": np.zeros(m, dtype=bool), "country": np.array([""] * m, dtype="<U2")}
@@ -156,6 +158,7 @@ class Simulation:
             self.slot_index += 1
             t_s = self.slot_index * self.slot_s
             self._slot(t_s)
+            self.slot_started_monotonic = time.monotonic()
 
     def context(self, when: datetime):
         """The control plane's policy context at ``when`` (re-read only when a policy input changed)."""
@@ -297,7 +300,12 @@ class Simulation:
         d2 = np.where(still, d2, np.nan)
         st["est_lat"][idx], st["est_lon"][idx] = fix.lat_deg, fix.lon_deg
         st["major"][idx], st["minor"][idx], st["angle"][idx] = fix.major_km, fix.minor_km, fix.angle_deg
-        st["flagged"][idx] = flag | (st["flagged"][idx] & ~np.isfinite(d2))
+        # Flag only after two inconsistent checks in a row (one bad fix is not evidence); keep the flag while
+        # no new fix arrives (a denied terminal is not measured).
+        count = st["inconsistent"][idx]
+        count = np.where(flag, count + 1, np.where(np.isfinite(d2), 0, count))
+        st["inconsistent"][idx] = count
+        st["flagged"][idx] = count >= 2
         st["d2"][idx] = d2
 
     def _record_attempts(self, t_s, codes, lat, lon) -> None:
