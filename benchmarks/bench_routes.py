@@ -66,6 +66,11 @@ def main() -> None:
     print(f"leonet: {ms:.1f} ms per step (median of {args.repeats}; runs {', '.join(f'{r:.1f}' for r in runs)})"
           f"; target ≤ {TARGET_MS.get(args.preset, float('nan')):.0f} ms")
     print(f"        2,000 steps (200 s simulated) ≈ {ms * 2:.1f} s")
+    import resource
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak_mb:,.0f} MB ({args.steps} steps streamed in 50-step chunks); "
+          f"target for 2,000 shell-1 steps ≤ 1,536 MB")
     if not args.skip_baseline:
         base = hypatia_style_step_ms(job)
         print(f"baseline (Hypatia-style NetworkX Floyd–Warshall, 1 step): {base:.0f} ms per step")
