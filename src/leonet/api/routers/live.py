@@ -18,15 +18,9 @@ from pydantic import BaseModel, Field
 from leonet.access import service
 from leonet.access.detect import write_evidence
 from leonet.api.auth import Principal, require
+from leonet.api.routers.sim import live_simulation as _sim
 
 router = APIRouter(prefix="/api/v1/live", tags=["dashboard"])
-
-
-def _sim(request: Request):
-    sim = request.app.state.live
-    if sim is None:
-        raise HTTPException(404, "no simulation is running in this server")
-    return sim
 
 
 def _num(v):

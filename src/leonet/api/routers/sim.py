@@ -16,7 +16,8 @@ router = APIRouter(prefix="/api/v1/sim", tags=["simulation"])
 READERS = require("admin", "regulator")
 
 
-def _live(request: Request):
+def live_simulation(request: Request):
+    """The running Simulation of this server, or 404."""
     sim = request.app.state.live
     if sim is None:
         raise HTTPException(404, "no simulation is running in this server (start one with `leonet demo`)")
@@ -29,7 +30,7 @@ def _clean(d: dict) -> dict:
 
 @router.get("/status")
 def status(request: Request, _: Principal = Depends(READERS)) -> dict:
-    sim = _live(request)
+    sim = live_simulation(request)
     with sim.lock:
         return {"scenario": sim.scenario.name, "slot_index": sim.slot_index, "now": sim.now.isoformat(),
                 "slot_s": sim.slot_s, "terminals": len(sim.serials), "satellites": sim.constellation.num_sats}
@@ -37,13 +38,13 @@ def status(request: Request, _: Principal = Depends(READERS)) -> dict:
 
 @router.get("/terminals")
 def terminals(request: Request, _: Principal = Depends(READERS)) -> list[dict]:
-    sim = _live(request)
+    sim = live_simulation(request)
     return [_clean(sim.terminal(s).as_dict()) for s in sim.serials]
 
 
 @router.get("/terminals/{serial}")
 def terminal(serial: str, request: Request, _: Principal = Depends(READERS)) -> dict:
-    sim = _live(request)
+    sim = live_simulation(request)
     try:
         return _clean(sim.terminal(serial).as_dict())
     except KeyError:
@@ -53,7 +54,7 @@ def terminal(serial: str, request: Request, _: Principal = Depends(READERS)) -> 
 @router.get("/terminals/{serial}/history")
 def history(serial: str, request: Request, seconds: int = Query(900, ge=1, le=900),
             _: Principal = Depends(READERS)) -> dict:
-    sim = _live(request)
+    sim = live_simulation(request)
     if serial not in sim.serials:
         raise HTTPException(404, f"unknown serial: field 'serial', value {serial!r}")
     h = sim.history(serial, seconds)
@@ -64,7 +65,7 @@ def history(serial: str, request: Request, seconds: int = Query(900, ge=1, le=90
 
 @router.get("/incidents")
 def incidents(request: Request, _: Principal = Depends(READERS)) -> list[dict]:
-    return [i.as_dict() for i in _live(request).incidents()]
+    return [i.as_dict() for i in live_simulation(request).incidents()]
 
 
 @router.get("/telemetry")
