@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
     port = _free_port()
     tmp = tmp_path_factory.mktemp("demo")
     proc = subprocess.Popen([sys.executable, "-m", "leonet", "demo", "--port", str(port), "--no-browser", "--speed",
-                             "60", "--db", f"sqlite:///{tmp / 'demo.sqlite'}"], env={**os.environ,
+                             "15", "--db", f"sqlite:///{tmp / 'demo.sqlite'}"], env={**os.environ,
                             "LEONET_ADMIN_KEY": KEY}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     start = time.time()
@@ -100,10 +100,9 @@ def test_whitelisting_through_the_panel_serves_the_terminal(demo, browser):
         page.select_option("#wl-zone", value)
         page.click("#wl-go")
         page.wait_for_function("document.getElementById('control-msg').textContent.startsWith('201')")
-    slot = page.evaluate("window.__leonet.slot")
-    page.wait_for_function(f"window.__leonet.slot >= {slot + 2} || window.__leonet.terminals['ut-grey-02'] === 'OKAY'",
-                           timeout=20_000)
-    page.wait_for_function("window.__leonet.terminals['ut-grey-02'] === 'OKAY'", timeout=2_000)
+    slot = page.evaluate("window.__leonet.slot")  # the slot shown when the last whitelisting was accepted
+    page.wait_for_function("window.__leonet.terminals['ut-grey-02'] === 'OKAY'", timeout=20_000)
+    # ×15: a slot a second, frames at 2 Hz — the page sees every slot; served at the next slot or the one after.
     assert page.evaluate("window.__leonet.slot") <= slot + 2
     page.screenshot(path=str(ARTIFACTS / "dashboard-whitelisted.png"))
     assert errors == []
@@ -114,11 +113,13 @@ def test_frame_time_with_full_constellation_and_10000_terminals(demo, browser):
     """Responsiveness: starlink-gen1 (4,408 satellites) plus 10,000 terminals drawn; median frame time under
     100 ms in software WebGL (SwiftShader, no GPU) — a GPU-backed browser is far faster."""
     page, errors = _open(browser, demo + "/?synthetic=10000")
+    assert page.evaluate("window.__leonet.synthetic") == 10_000
     page.wait_for_timeout(3000)
     times = page.evaluate("window.__leonet.frameTimes.slice(-60)")
     times.sort()
     median = times[len(times) // 2]
     page.screenshot(path=str(ARTIFACTS / "dashboard-10000.png"))
+    print(f"median frame time {median:.1f} ms over the last 60 frames")
     assert median < 100.0, f"median frame time {median:.1f} ms"
     assert errors == []
     page.close()

@@ -37,7 +37,7 @@ map.on("load", async () => {
   map.addSource("countries", { type: "geojson", data: countries });
   map.addLayer({ id: "land", type: "fill", source: "countries", paint: { "fill-color": "#1d2b45" } });
   map.addLayer({ id: "borders", type: "line", source: "countries", paint: { "line-color": "#3d5278", "line-width": 0.6 } });
-  for (const id of ["zones", "isl", "links", "sats", "ground", "terms", "ellipse", "estimate"]) map.addSource(id, { type: "geojson", data: empty });
+  for (const id of ["zones", "isl", "links", "sats", "ground", "synthetic", "terms", "ellipse", "estimate"]) map.addSource(id, { type: "geojson", data: empty });
   map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": ["match", ["get", "kind"],
     "blocked_area", "#ef5350", "whitelist_only", "#ffb74d", "#90caf9"], "fill-opacity": 0.18 } });
   map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#ffb74d", "line-width": 1 } });
@@ -46,8 +46,9 @@ map.on("load", async () => {
   map.addLayer({ id: "sats", type: "circle", source: "sats", paint: { "circle-radius": 1.8, "circle-color": "#e0e0e0" } });
   map.addLayer({ id: "ground", type: "circle", source: "ground", paint: { "circle-radius": 5, "circle-color": "#00000000",
     "circle-stroke-color": ["match", ["get", "kind"], "pop", "#fff176", "#4dd0e1"], "circle-stroke-width": 2 } });
-  map.addLayer({ id: "terms", type: "circle", source: "terms", paint: { "circle-radius": ["case", ["get", "synthetic"], 2, 6],
-    "circle-color": ["get", "colour"], "circle-stroke-color": "#000", "circle-stroke-width": ["case", ["get", "synthetic"], 0, 1] } });
+  map.addLayer({ id: "synthetic", type: "circle", source: "synthetic", paint: { "circle-radius": 2, "circle-color": ["get", "colour"] } });
+  map.addLayer({ id: "terms", type: "circle", source: "terms", paint: { "circle-radius": 6,
+    "circle-color": ["get", "colour"], "circle-stroke-color": "#000", "circle-stroke-width": 1 } });
   map.addLayer({ id: "ellipse", type: "line", source: "ellipse", paint: { "line-color": "#ffee58", "line-width": 2 } });
   map.addLayer({ id: "estimate", type: "circle", source: "estimate", paint: { "circle-radius": 4,
     "circle-color": ["match", ["get", "kind"], "reported", "#ffffff", "#ffee58"] } });
@@ -75,6 +76,10 @@ async function loadStatic() {
   const n = Number(new URLSearchParams(location.search).get("synthetic") || 0);
   synthetic = Array.from({ length: n }, (_, i) => ({ serial: `syn-${i}`, lat: -55 + 110 * Math.random(),
     lon: -180 + 360 * Math.random(), code: i % 3 ? "OKAY" : "BLOCKED_COUNTRY", served: i % 3 > 0, sat: -1 }));
+  // Load-test terminals are drawn once (they do not move); live terminals update with every frame.
+  (map.getSource("synthetic") as any).setData({ type: "FeatureCollection", features: synthetic.map((t) => ({
+    type: "Feature", properties: { colour: CODE_COLOURS[t.code] }, geometry: { type: "Point", coordinates: [t.lon, t.lat] } })) });
+  debug.synthetic = synthetic.length;
   render(snap);
   $("legend").innerHTML = Object.entries(CODE_COLOURS).slice(0, 7).map(([c, col]) =>
     `<span><i class="dot" style="background:${col}"></i>${c}</span>`).join("");
@@ -96,9 +101,8 @@ function render(f: Frame) {
   $("slot").textContent = `slot ${f.slot} · ×${f.speed ?? "?"}${f.paused ? " (paused)" : ""}`;
   $("pause").textContent = f.paused ? "resume" : "pause";
   (map.getSource("sats") as any)?.setData(pointsOf(f.sat_lon, f.sat_lat));
-  const terms = [...f.terminals, ...synthetic];
-  (map.getSource("terms") as any)?.setData({ type: "FeatureCollection", features: terms.map((t) => ({ type: "Feature",
-    properties: { serial: t.serial, code: t.code, colour: CODE_COLOURS[t.code] ?? "#9e9e9e", synthetic: t.serial.startsWith("syn-") },
+  (map.getSource("terms") as any)?.setData({ type: "FeatureCollection", features: f.terminals.map((t) => ({ type: "Feature",
+    properties: { serial: t.serial, code: t.code, colour: CODE_COLOURS[t.code] ?? "#9e9e9e" },
     geometry: { type: "Point", coordinates: [t.lon, t.lat] } })) });
   const links = f.terminals.filter((t) => t.sat >= 0 && ($("show-links") as HTMLInputElement).checked).map((t) => ({
     type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: [[t.lon, t.lat], [f.sat_lon[t.sat], f.sat_lat[t.sat]]] } }));
