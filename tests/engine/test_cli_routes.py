@@ -139,3 +139,21 @@ def test_plot_rtt_and_export(tmp_path, gs_csv):
 def test_module_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "leonet", "constellation", "list"], capture_output=True, text=True)
     assert out.returncode == 0 and "starlink-gen1" in out.stdout and "4408" in out.stdout
+
+
+def test_forwarding_state_export_follows_to_the_destination(tmp_path, gs_csv):
+    out, fwd = tmp_path / "r.csv", tmp_path / "fwd.csv"
+    result = runner.invoke(app, ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs_csv),
+                                 "--duration", "1", "--step", "1", "--out", str(out), "--forwarding-out", str(fwd)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(fwd.open()))
+    assert len(rows) == 1584 * 4 and set(rows[0]) == {"t_s", "node", "dst", "next_hop"}
+    hop = {(r["node"], r["dst"]): r["next_hop"] for r in rows}
+    route = next(r for r in csv.DictReader(out.open()) if r["dst"] == "London")
+    path = route["path"].split("-")
+    # Following the exported next hops from the first satellite reproduces the routed path.
+    node, walked = path[1], [path[1]]
+    while node != "London":
+        node = hop[(node, "London")]
+        walked.append(node)
+    assert walked == path[1:]

@@ -31,6 +31,8 @@ def routes(
     dask: bool = typer.Option(False, "--dask", help="Run chunks on a local Dask cluster."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run chunks on the Dask scheduler at this address."),
     workers: int = typer.Option(None, "--workers", help="Local Dask workers (default 2)."),
+    forwarding_out: Path = typer.Option(None, "--forwarding-out",
+                                        help="Also write the forwarding state (t_s,node,dst,next_hop)."),
 ) -> None:
     """Shortest-path RTT, hops and path between ground stations over time → CSV/Parquet
     (t_s,src,dst,rtt_ms,hops,path)."""
@@ -53,6 +55,11 @@ def routes(
             rows = write_tables(out, iter_route_chunks(job, chunk_steps, use_dask=dask, scheduler=scheduler,
                                                        workers=workers,
                                                        progress=lambda n: bar.advance(task, n)))
+        if forwarding_out is not None:
+            from leonet.network.latency import forwarding_chunk
+
+            n = write_tables(forwarding_out, (forwarding_chunk(job, a, b) for a, b in job.grid.chunks(chunk_steps)))
+            typer.echo(f"wrote {n} forwarding rows to {forwarding_out}")
     typer.echo(f"wrote {rows} rows ({len(job.src)} pairs × {job.grid.count} steps) to {out}")
 
 

@@ -167,3 +167,28 @@ def iter_route_chunks(job: RouteJob, chunk_steps: int = 50, *, scheduler: str | 
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def forwarding_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
+    """Forwarding state for steps ``first``..``stop``-1: for every satellite and every ground destination, the
+    next hop (satellite index, or the ground station's name for the final downlink; empty when unreachable).
+    Columns ``t_s,node,dst,next_hop``."""
+    from leonet.network.routing import forwarding_state
+
+    t_s = job.grid.t_s[first:stop]
+    pos = positions_ecef_km(job.source, job.grid.t_unix_s[first:stop])
+    mask, rng = gsl_visibility(job.sites.ecef_km, job.sites.lat_deg, job.sites.lon_deg, pos, job.gsl)
+    keep = isl_keep_mask(job, pos)
+    n, g = job.num_sats, len(job.sites)
+    labels = np.array([str(i) for i in range(n)] + list(job.sites.names), dtype=object)
+    node = np.repeat(np.arange(n), g)
+    dst = np.tile(np.array(job.sites.names, dtype=object), n)
+    tables = []
+    for k in range(len(t_s)):  # one graph per step
+        nxt = forwarding_state(pos[k], job.isl_edges, job.sites.ecef_km, mask[k], rng[k],
+                               None if keep is None else keep[k]).ravel()  # (N·G,)
+        tables.append(pa.table({
+            "t_s": pa.array(np.full(n * g, round(float(t_s[k]), 9))),
+            "node": pa.array(labels[node].tolist(), pa.string()), "dst": pa.array(dst.tolist(), pa.string()),
+            "next_hop": pa.array(labels[np.maximum(nxt, 0)].tolist(), pa.string(), mask=nxt < 0)}))
+    return pa.concat_tables(tables)
