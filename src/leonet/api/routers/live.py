@@ -11,16 +11,19 @@ import math
 import time
 from datetime import timedelta
 
+import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from leonet.access import service
+from leonet.access.codes import CODE_NAMES
 from leonet.access.detect import write_evidence
 from leonet.api.auth import Principal, require
 from leonet.api.routers.sim import live_simulation as _sim
 
 router = APIRouter(prefix="/api/v1/live", tags=["dashboard"])
+CODE_NAMES_LUT = np.array([CODE_NAMES.get(v, "UNKNOWN_STATE") for v in range(18)], dtype=object)
 
 
 def _num(v):
@@ -44,9 +47,11 @@ def frame(request: Request) -> dict:
     sats = sim.satellites_geodetic(t)
     with sim.lock:
         st = sim.state
-        terms = [{"serial": s, "lat": round(float(st["lat"][i]), 5), "lon": round(float(st["lon"][i]), 5),
-                  "code": sim.terminal(s).code.name, "served": bool(st["sat"][i] >= 0),
-                  "sat": int(st["sat"][i])} for i, s in enumerate(sim.serials)]
+        codes = CODE_NAMES_LUT[st["code"]].tolist() if sim.slot_index >= 0 else ["UNKNOWN_STATE"] * len(sim.serials)
+        terms = [{"serial": s, "lat": la, "lon": lo, "code": c, "served": sat >= 0, "sat": sat}
+                 for s, la, lo, c, sat in zip(sim.serials, np.round(st["lat"], 5).tolist(),
+                                              np.round(st["lon"], 5).tolist(), codes, st["sat"].tolist(),
+                                              strict=True)]
         slot = sim.slot_index
     return {"t": t.isoformat(), "slot": slot, "slot_s": sim.slot_s,
             "speed": None if runner is None else runner.speed, "paused": bool(runner and runner.paused),
