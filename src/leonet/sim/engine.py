@@ -18,7 +18,7 @@ from leonet.access import service, verify
 from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
 from leonet.access.detect import UNAUTHORIZED_CODES, build_incidents
-from leonet.access.policy import PLANS, decide_batch
+from leonet.access.policy import decide_batch
 from leonet.ground.geometry import look_angles, look_angles_paired
 from leonet.network.isl import plus_grid
 from leonet.network.routing import distances_to_ground
@@ -351,11 +351,6 @@ class Simulation:
         return "NO_DOWNLINK"
 
     # -- views -------------------------------------------------------------------------------------------
-    def serials_list(self) -> list[str]:
-        return list(self.serials)
-
-    serials_ = serials_list
-
     def terminal(self, serial: str) -> TerminalState:
         with self.lock:
             i = self.serials.index(serial) if serial in self.serials else None
@@ -435,7 +430,3 @@ class Simulation:
         with self.sessions() as session:
             return [{"id": z.id, "name": z.name, "kind": z.kind, "geometry": z.geometry, "reason": z.reason}
                     for z in session.execute(select(Zone)).scalars()]
-
-
-def plan_name(index: int) -> str:
-    return PLANS[index] if index >= 0 else ""
