@@ -4,7 +4,8 @@
 #   scripts/setup.sh --dev    plus test tools, PostgreSQL server and Debian's chromium (for `make test`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEV=0; [ "${1:-}" = "--dev" ] && DEV=1
+DEV=0
+if [ "${1:-}" = "--dev" ]; then DEV=1; fi
 PY=${PYTHON:-python3}
 
 need_apt=()
@@ -27,8 +28,9 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
   .venv/bin/pip install -q -U pip
 fi
-extra=""; [ "$DEV" = 1 ] && extra="[dev]"
-stamp=.venv/.leonet-installed$( [ "$DEV" = 1 ] && echo -dev )
+extra=""
+stamp=.venv/.leonet-installed
+if [ "$DEV" = 1 ]; then extra="[dev]"; stamp=.venv/.leonet-installed-dev; fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing leonet$extra into .venv"
   .venv/bin/pip install -q -e ".$extra"
