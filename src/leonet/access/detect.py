@@ -119,7 +119,7 @@ def _map(incidents: list[Incident], path: Path, zones: list[dict]) -> None:
         for poly in shapely.get_parts(shapely.geometry.shape(z["geometry"])):
             x, y = poly.exterior.xy
             ax.fill(x, y, alpha=0.15, color="red" if z["kind"] == "blocked_area" else "orange",
-                    label=f"{z['name']} (illustrative)")
+                    label=z["name"])
     for inc in incidents:
         ax.scatter([t["lon_deg"] for t in inc.terminals], [t["lat_deg"] for t in inc.terminals], s=30, zorder=3)
         ax.annotate(inc.id, (inc.lon_deg, inc.lat_deg), fontsize=8, xytext=(4, 4), textcoords="offset points")
