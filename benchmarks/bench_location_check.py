@@ -68,7 +68,8 @@ def main() -> None:
         print(f"spoof {d:6.2f} km: detected {r:6.1%}   (baseline cell-only check: {b:6.1%})")
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.semilogx(DISTANCES_KM[1:], np.array(rates[1:]) * 100, "o-", label="delay + Doppler check (χ², p = 0.001)")
-    ax.semilogx(DISTANCES_KM[1:], np.array(cell_rates[1:]) * 100, "s--", label="baseline: reported in another H3 res-5 cell")
+    ax.semilogx(DISTANCES_KM[1:], np.array(cell_rates[1:]) * 100, "s--",
+                label="baseline: reported in another H3 res-5 cell")
     ax.axhline(rates[0] * 100, color="red", lw=1, label=f"false alarms at 0 km: {rates[0]:.2%}")
     ax.set_xlabel("spoof distance (km)")
     ax.set_ylabel("terminals flagged (%)")
