@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from leonet.ground.sites import Sites
-from leonet.network.gsl import GslPolicy, gsl_visibility
+from leonet.network.gsl import GslIndex, GslPolicy
 from leonet.network.isl import ATMOSPHERE_KM, link_grazing_altitude_km
 from leonet.network.routing import route_pairs
 from leonet.orbits.propagate import positions_ecef_km
@@ -74,12 +74,13 @@ class PathLabeller:
         self._strings: np.ndarray | None = None
         self._g = g
 
-    def __call__(self, nodes: np.ndarray, hops: np.ndarray) -> np.ndarray:
-        h = nodes.shape[1]
+    def __call__(self, back: np.ndarray, hops: np.ndarray) -> np.ndarray:
+        """Path strings (source first) from node rows given destination first (``StepRoutes.back``)."""
+        h = back.shape[1]
         if h > len(self._weights):
             self._weights = np.random.default_rng(12345).integers(1, 2**62, size=2 * h, dtype=np.int64)
         with np.errstate(over="ignore"):
-            key = (nodes + 2) @ self._weights[:h] + hops
+            key = (back + 2) @ self._weights[:h] + hops
         if self._hash is None or len(self._hash) != len(key):
             changed = np.ones(len(key), dtype=bool)
             self._strings = np.full(len(key), None, dtype=object)
@@ -87,7 +88,7 @@ class PathLabeller:
             changed = key != self._hash
         self._hash = key
         for i in np.flatnonzero(changed & (hops >= 0)):
-            self._strings[i] = "-".join(self.labels[nodes[i, : hops[i] + 1]])
+            self._strings[i] = "-".join(self.labels[back[i, hops[i]::-1]])
         self._strings[changed & (hops < 0)] = None
         return self._strings
 
@@ -98,20 +99,20 @@ def compute_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
     t_unix = job.grid.t_unix_s[first:stop]
     sites = job.sites
     pos = positions_ecef_km(job.source, t_unix)  # (T, N, 3)
-    mask, rng = gsl_visibility(sites.ecef_km, sites.lat_deg, sites.lon_deg, pos, job.gsl)
+    gsl = GslIndex(sites.ecef_km, sites.lat_deg, sites.lon_deg, job.gsl)
     keep = isl_keep_mask(job, pos)
     labeller = PathLabeller(job.num_sats, sites.names)
     names = np.array(sites.names, dtype=object)
     p = len(job.src)
     cols: dict[str, list] = {c: [] for c in ROUTE_COLUMNS}
     for k in range(len(t_s)):  # one sparse graph per step; everything inside is vectorised
-        routes = route_pairs(pos[k], job.isl_edges, mask[k], rng[k], job.src, job.dst,
-                             None if keep is None else keep[k])
+        mask, rng = gsl.step(pos[k])
+        routes = route_pairs(pos[k], job.isl_edges, mask, rng, job.src, job.dst, None if keep is None else keep[k])
         ok = routes.hops >= 0
         cols["t_s"].append(np.full(p, round(float(t_s[k]), 9)))
         cols["rtt_ms"].append(pa.array(routes.rtt_ms, mask=~ok))
         cols["hops"].append(pa.array(routes.hops, type=pa.int32(), mask=~ok))
-        cols["path"].append(pa.array(labeller(routes.nodes, routes.hops).copy(), type=pa.string()))
+        cols["path"].append(pa.array(labeller(routes.back, routes.hops).copy(), type=pa.string()))
     reps = len(t_s)
     return pa.table({
         "t_s": pa.array(np.concatenate(cols["t_s"]) if reps else np.zeros(0)),
@@ -177,7 +178,7 @@ def forwarding_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
 
     t_s = job.grid.t_s[first:stop]
     pos = positions_ecef_km(job.source, job.grid.t_unix_s[first:stop])
-    mask, rng = gsl_visibility(job.sites.ecef_km, job.sites.lat_deg, job.sites.lon_deg, pos, job.gsl)
+    gsl = GslIndex(job.sites.ecef_km, job.sites.lat_deg, job.sites.lon_deg, job.gsl)
     keep = isl_keep_mask(job, pos)
     n, g = job.num_sats, len(job.sites)
     labels = np.array([str(i) for i in range(n)] + list(job.sites.names), dtype=object)
@@ -185,7 +186,8 @@ def forwarding_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
     dst = np.tile(np.array(job.sites.names, dtype=object), n)
     tables = []
     for k in range(len(t_s)):  # one graph per step
-        nxt = forwarding_state(pos[k], job.isl_edges, job.sites.ecef_km, mask[k], rng[k],
+        mask, rng = gsl.step(pos[k])
+        nxt = forwarding_state(pos[k], job.isl_edges, job.sites.ecef_km, mask, rng,
                                None if keep is None else keep[k]).ravel()  # (N·G,)
         tables.append(pa.table({
             "t_s": pa.array(np.full(n * g, round(float(t_s[k]), 9))),

@@ -18,11 +18,20 @@ from leonet.network.graph import build_step_graph
 @dataclass
 class StepRoutes:
     """Routes of P pairs at one instant: length_km (P,) NaN if unreachable, hops (P,) −1 if unreachable,
-    nodes (P, H) node ids from source to destination padded with −1 (graph node layout of ``graph.py``)."""
+    back (P, H) node ids from destination back to source, padded with −1 (graph node layout of ``graph.py``);
+    ``nodes`` gives them source → destination."""
 
     length_km: np.ndarray
     hops: np.ndarray
-    nodes: np.ndarray
+    back: np.ndarray
+
+    @property
+    def nodes(self) -> np.ndarray:
+        """(P, H) node ids from source to destination, padded with −1."""
+        col = np.arange(self.back.shape[1])[None, :]
+        inside = col <= self.hops[:, None]
+        rev = np.take_along_axis(self.back, np.where(inside, self.hops[:, None] - col, 0), axis=1)
+        return np.where(inside, rev, -1)
 
     @property
     def rtt_ms(self) -> np.ndarray:
@@ -62,11 +71,7 @@ def route_pairs(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, gsl_mask: np.nda
         columns.append(column)
         walking = walking[nxt != start[walking]]
     back = np.stack(columns, axis=1)  # (P, H): destination first, −1 padded
-    # Reverse each row's valid prefix so paths run source → destination.
-    col = np.arange(back.shape[1])[None, :]
-    inside = col <= hops[:, None]
-    nodes = np.where(inside, np.take_along_axis(back, np.where(inside, hops[:, None] - col, 0), axis=1), -1)
-    return StepRoutes(np.where(reachable, length, np.nan), hops, nodes)
+    return StepRoutes(np.where(reachable, length, np.nan), hops, back)
 
 
 def distances_to_ground(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, ground_ecef_km: np.ndarray,
