@@ -130,3 +130,22 @@ def test_plus_grid_has_four_links_per_satellite():
     degree = np.bincount(edges.ravel(), minlength=SMALL.num_sats)
     assert (degree == 4).all()
     assert len(edges) == 2 * SMALL.num_sats
+
+
+@pytest.mark.parametrize("policy", [GslPolicy(), GslPolicy(min_elevation_deg=10.0), GslPolicy(max_range_km=1500.0)])
+def test_gsl_index_matches_the_dense_visibility_test(policy):
+    from importlib import resources
+
+    from leonet.ground.sites import read_sites_csv
+    from leonet.network.gsl import GslIndex
+    from leonet.orbits.presets import preset
+
+    sites = read_sites_csv(resources.files("leonet") / "data" / "cities_top100.csv")
+    c = preset("starlink-gen1")
+    pos = c.positions_ecef_km(c.epoch.timestamp() + np.arange(0, 3600, 397.0))
+    mask, rng = gsl_visibility(sites.ecef_km, sites.lat_deg, sites.lon_deg, pos, policy)
+    index = GslIndex(sites.ecef_km, sites.lat_deg, sites.lon_deg, policy)
+    for k in range(len(pos)):
+        m, r = index.step(pos[k])
+        assert (m == mask[k]).all()
+        assert np.allclose(r[m], rng[k][m], rtol=1e-12)
