@@ -1,4 +1,11 @@
-"""Country of a position from Natural Earth admin-0 borders (public domain, shipped as package data).
+"""Country of a position from shipped borders (package data).
+
+Scales: ``50m`` and ``10m`` are Natural Earth admin-0 (public domain); ``fine`` (the default for decisions) is
+Natural Earth 1:10m refined, within a corridor of ±0.05° around every international land border, by OpenStreetMap
+country polygons at 100 m resolution (ODbL, see data/README.md), so that a town on a border river resolves to its own
+country (Natural Earth 1:10m puts Narva, EE, in Russia). Inside the corridor a point belongs to the OSM polygon that
+contains it (overlapping claims resolve to the Natural Earth answer), or, in a gap of the simplified OSM data or on
+a border river, to the nearest OSM polygon within ``SNAP_DEG``; otherwise it is at sea.
 
 Batch lookups go through a grid index: 0.05° cells that lie wholly inside one country (or wholly at sea) answer
 directly; only points in cells crossed by a border or coast get the exact shapely test. Single lookups always use
@@ -23,6 +30,10 @@ from leonet.errors import LeonetInputError
 
 GRID_RES_DEG = 0.05
 SEA = ""
+DEFAULT_SCALE = "fine"
+SCALES = ("fine", "10m", "50m")
+SNAP_DEG = 0.01  # ≈ 1.1 km: inside the fine corridor, a point in no polygon joins the nearest one this close
+FINE_FILE = "osm_land_border_corridor.geojson.gz"
 
 
 def polygons_of(geom) -> list:
@@ -38,7 +49,7 @@ class Borders:
     """Country polygons with an exact point test (STRtree) and a grid index for batches."""
 
     def __init__(self, codes: list[str], names: list[str], parts: np.ndarray, part_country: np.ndarray,
-                 source: str):
+                 source: str, tag: str = ""):
         self.codes = np.array(codes + [SEA], dtype="<U2")  # index len(codes) = sea
         self.names = names
         self.parts = parts  # (K,) shapely Polygons
@@ -46,28 +57,32 @@ class Borders:
         shapely.prepare(parts)
         self.tree = shapely.STRtree(parts)
         self.source = source
+        self.tag = tag
         self.sea_index = len(codes)
         self._grid: np.ndarray | None = None
+        self.fine: FineLayer | None = None
 
     @classmethod
-    def load(cls, scale: str = "10m") -> Borders:
-        path = resources.files("leonet") / "data" / "borders" / f"countries_{scale}.geojson.gz"
-        if not path.is_file():
-            raise LeonetInputError("no such border data; use 10m or 50m", field="scale", value=scale)
-        data = json.loads(gzip.decompress(path.read_bytes()))
+    def load(cls, scale: str = DEFAULT_SCALE) -> Borders:
+        if scale not in SCALES:
+            raise LeonetInputError(f"no such border data; use one of {', '.join(SCALES)}", field="scale", value=scale)
+        base = "10m" if scale == "fine" else scale
+        path = resources.files("leonet") / "data" / "borders" / f"countries_{base}.geojson.gz"
         code_index: dict[str, int] = {}
         names: list[str] = []
         parts, owner = [], []
-        for feature in data["features"]:
-            code = feature["properties"]["iso_a2"]
+        for code, name, geom in _read_features(path):
             if code not in code_index:
                 code_index[code] = len(code_index)
-                names.append(feature["properties"]["name"])
-            geom = shapely.make_valid(shapely.geometry.shape(feature["geometry"]))
+                names.append(name)
             for poly in polygons_of(geom):
                 parts.append(poly)
                 owner.append(code_index[code])
-        return cls(list(code_index), names, np.array(parts, dtype=object), np.array(owner), str(path))
+        out = cls(list(code_index), names, np.array(parts, dtype=object), np.array(owner), str(path), tag=base)
+        if scale == "fine":
+            out.fine = FineLayer.load(resources.files("leonet") / "data" / "borders" / FINE_FILE, code_index,
+                                      out.sea_index)
+        return out
 
     # -- exact ---------------------------------------------------------------------------------------------
     def exact_index(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
@@ -75,6 +90,13 @@ class Borders:
         go to the lowest country index."""
         lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64))
         lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))
+        out = self._exact_base(lat, lon)
+        if self.fine is not None and lat.size:
+            inside = np.flatnonzero(self.fine.in_corridor_exact(lat, lon))
+            out[inside] = self.fine.resolve(lat[inside], lon[inside], out[inside])
+        return out
+
+    def _exact_base(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         out = np.full(lat.shape, self.sea_index, dtype=np.int32)
         if lat.size == 0:
             return out
@@ -103,7 +125,7 @@ class Borders:
             first = np.array(first, dtype=np.int64)
             lat = -90 + (first[:, 0] + 0.5) * GRID_RES_DEG
             lon = -180 + (first[:, 1] + 0.5) * GRID_RES_DEG
-            owner = self.exact_index(lat, lon).astype(np.int16)
+            owner = self._exact_base(lat, lon).astype(np.int16)
             lut = np.concatenate([[-1], owner]).astype(np.int16)
             grid = lut[labels]
         return grid
@@ -129,8 +151,83 @@ class Borders:
         out = grid[r, c].astype(np.int32)
         todo = np.flatnonzero(out < 0)
         if todo.size:
-            out[todo] = self.exact_index(lat[todo], lon[todo])
+            out[todo] = self._exact_base(lat[todo], lon[todo])
+        if self.fine is not None:
+            near = np.flatnonzero(self.fine.in_corridor_batch(r, c, lat, lon))
+            if near.size:
+                out[near] = self.fine.resolve(lat[near], lon[near], out[near])
         return out
+
+
+class FineLayer:
+    """OSM country polygons clipped to a corridor around the land borders (see the module docstring)."""
+
+    def __init__(self, parts: np.ndarray, part_country: np.ndarray, corridor: Borders, sea_index: int):
+        self.parts = parts
+        self.part_country = part_country
+        shapely.prepare(parts)
+        self.tree = shapely.STRtree(parts)
+        self.corridor = corridor  # a one-"country" Borders: index 0 = inside the corridor
+        self.sea_index = sea_index
+
+    @classmethod
+    def load(cls, path, code_index: dict[str, int], sea_index: int) -> FineLayer:
+        parts, owner, corridor = [], [], []
+        for code, _, geom in _read_features(path, corridor_key=True):
+            if code is None:
+                corridor += polygons_of(geom)
+            elif code in code_index:
+                polys = polygons_of(geom)
+                parts += polys
+                owner += [code_index[code]] * len(polys)
+        band = Borders(["CO"], ["corridor"], np.array(corridor, dtype=object), np.zeros(len(corridor), dtype=np.int64),
+                       str(path), tag="corridor")
+        return cls(np.array(parts, dtype=object), np.array(owner, dtype=np.int64), band, sea_index)
+
+    def in_corridor_exact(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        return self.corridor._exact_base(lat, lon) == 0
+
+    def in_corridor_batch(self, r: np.ndarray, c: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        cell = self.corridor.grid[r, c]
+        out = cell == 0
+        mixed = np.flatnonzero(cell < 0)
+        if mixed.size:
+            out[mixed] = self.in_corridor_exact(lat[mixed], lon[mixed])
+        return out
+
+    def resolve(self, lat: np.ndarray, lon: np.ndarray, coarse: np.ndarray) -> np.ndarray:
+        """Country index of points inside the corridor. ``coarse`` (the Natural Earth answer) breaks ties between
+        overlapping claims; otherwise the lowest index wins, as in the base test."""
+        out = np.full(lat.shape, self.sea_index, dtype=np.int32)
+        if lat.size == 0:
+            return out
+        points = shapely.points(lon, lat)
+        pi, gi = self.tree.query(points)
+        if pi.size:
+            hit = shapely.intersects_xy(self.parts[gi], lon[pi], lat[pi])
+            pi, gi = pi[hit], gi[hit]
+        big = np.int64(1 << 20)
+        score = np.full(lat.shape, np.iinfo(np.int64).max, dtype=np.int64)
+        if pi.size:
+            country = self.part_country[gi]
+            np.minimum.at(score, pi, country + big * (country != coarse[pi]))
+        found = score != np.iinfo(np.int64).max
+        out[found] = (score[found] % big).astype(np.int32)
+        lost = np.flatnonzero(~found)
+        if lost.size:  # gaps of the simplified data and border rivers: the nearest polygon within SNAP_DEG
+            li, gi = self.tree.query_nearest(points[lost], max_distance=SNAP_DEG, all_matches=False)
+            out[lost[li]] = self.part_country[gi]
+        return out
+
+
+def _read_features(path, corridor_key: bool = False):
+    """(code, name, valid geometry) of each feature of a gzipped GeoJSON border file; code None = the corridor."""
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    for feature in data["features"]:
+        props = feature["properties"]
+        geom = shapely.make_valid(shapely.geometry.shape(feature["geometry"]))
+        code = None if corridor_key and props.get("corridor") else props["iso_a2"]
+        yield code, props["name"], geom
 
 
 def _dense_ring_points(polygons: np.ndarray, step_deg: float) -> np.ndarray:
@@ -150,7 +247,7 @@ def _cached_grid(borders: Borders) -> np.ndarray:
     """The grid index, cached on disk (keyed by the border file's hash and the resolution)."""
     digest = hashlib.sha256(Path(borders.source).read_bytes()).hexdigest()[:16]
     cache_dir = Path(os.environ.get("LEONET_CACHE", Path.home() / ".cache" / "leonet"))
-    path = cache_dir / f"border-grid-{digest}-{GRID_RES_DEG}.npy"
+    path = cache_dir / f"border-grid-{borders.tag}-{digest}-{GRID_RES_DEG}.npy"
     if path.exists():
         try:
             return np.load(path)
@@ -167,13 +264,13 @@ def _cached_grid(borders: Borders) -> np.ndarray:
     return grid
 
 
-@lru_cache(maxsize=2)
-def borders(scale: str = "10m") -> Borders:
+@lru_cache(maxsize=3)
+def borders(scale: str = DEFAULT_SCALE) -> Borders:
     """The shipped borders (loaded once per process)."""
     return Borders.load(scale)
 
 
-def country_of(lat_deg, lon_deg, *, scale: str = "10m") -> np.ndarray:
+def country_of(lat_deg, lon_deg, *, scale: str = DEFAULT_SCALE) -> np.ndarray:
     """ISO 3166-1 alpha-2 code of the country at each position ("" = sea), vectorised, shape as input."""
     b = borders(scale)
     lat = np.asarray(lat_deg, dtype=np.float64)

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from leonet.access.borders import borders
+from leonet.access.borders import DEFAULT_SCALE, borders
 from leonet.access.codes import DisablementCode as C
 from leonet.access.zones import ZoneIndex
 from leonet.orbits.frames import great_circle_km
@@ -77,7 +77,7 @@ class PolicyContext:
     zones: ZoneIndex = field(default_factory=lambda: ZoneIndex([]))
     whitelist: list[np.ndarray] = field(default_factory=list)  # per zone: sorted terminal indices
     speed_exempt: list[np.ndarray] = field(default_factory=list)  # per zone: sorted terminal indices
-    border_scale: str = "10m"
+    border_scale: str = DEFAULT_SCALE
 
     @property
     def countries(self):
@@ -321,7 +321,7 @@ def decide(ctx: PolicyContext, serial: str, lat_deg: float | None, lon_deg: floa
     return done(C.OKAY)
 
 
-def country_status_array(statuses: dict[str, str], scale: str = "10m") -> np.ndarray:
+def country_status_array(statuses: dict[str, str], scale: str = DEFAULT_SCALE) -> np.ndarray:
     """Per border-country index: STATUS_CODES of the given {iso_a2: status}; countries not listed are
     not_licensed, and the sea slot is 0."""
     b = borders(scale)
