@@ -142,3 +142,62 @@ def test_dish_serve_command_contract(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_dish_attached_to_a_running_simulation_api(tmp_path, monkeypatch):
+    """`leonet dish serve --attach URL`: the dish reads a running server's simulation through its REST API."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from leonet.api.app import create_app
+    from leonet.api.routers import sim as sim_router
+    from leonet.dish.remote import RemoteSimulation
+
+    monkeypatch.setenv("LEONET_ADMIN_KEY", "attach-key")
+    url = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    sim = Simulation(load_scenario(default_scenario_path()), url)
+    for _ in range(3):
+        sim.step()
+    api_port, dish_port = _free_ports(2)
+    server = uvicorn.Server(uvicorn.Config(create_app(url, extra_routers=[sim_router.router], live=sim),
+                                           host="127.0.0.1", port=api_port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    remote = RemoteSimulation(f"http://127.0.0.1:{api_port}", "attach-key")
+    servers = serve([(DishView(remote, "ut-grey-01"), dish_port)])
+    try:
+        ctx = _ctx(dish_port)
+        truth = sim.terminal("ut-grey-01")
+        raw = starlink_grpc.get_status(ctx)
+        assert raw.disablement_code == int(truth.code) == 6  # BLOCKED_COUNTRY, as the running simulation says
+        assert starlink_grpc.get_id(ctx) == "ut-grey-01"
+        general, bulk = starlink_grpc.history_bulk_data(10, context=ctx)
+        assert general["samples"] == 10
+        assert bulk["downlink_throughput_bps"] == [0.0] * 10
+        with pytest.raises(KeyError):
+            DishView(remote, "no-such-terminal")
+        with pytest.raises(PermissionError):
+            RemoteSimulation(f"http://127.0.0.1:{api_port}", "wrong-key")
+    finally:
+        for s in servers:
+            s.stop(0)
+        remote.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_dish_attach_without_a_key_names_the_field(monkeypatch):
+    from typer.testing import CliRunner
+
+    from leonet.cli import app
+
+    monkeypatch.delenv("LEONET_ADMIN_KEY", raising=False)
+    result = CliRunner().invoke(app, ["dish", "serve", "--terminal", "ut-grey-01", "--port", "1",
+                                      "--attach", "http://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert "api_key" in result.output

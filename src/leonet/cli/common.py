@@ -18,6 +18,6 @@ def user_errors():
     """Print ``LeonetInputError``/``ValueError``/``FileNotFoundError`` as one clear line and exit with code 2."""
     try:
         yield
-    except (LeonetInputError, ValueError, FileNotFoundError) as exc:
+    except (LeonetInputError, ValueError, FileNotFoundError, ConnectionError, PermissionError) as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(code=2) from None

@@ -16,22 +16,39 @@ def serve(terminal: list[str] = typer.Option(..., "--terminal", help="Serial (re
           port: int = typer.Option(9200, "--port", help="Port of the first dish; the next ones count up."),
           scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
           speed: float = typer.Option(1.0, "--speed", help="Simulation speed, × real time."),
-          db: str = typer.Option(None, "--db", help="Store URL (default: a temporary SQLite file).")) -> None:
-    """Serve simulated terminals on 127.0.0.1 (plaintext gRPC, reflection on), running the scenario live."""
+          db: str = typer.Option(None, "--db", help="Store URL (default: a temporary SQLite file)."),
+          attach: str = typer.Option(None, "--attach", help="URL of a running `leonet demo` (e.g. "
+                                     "http://127.0.0.1:8000): serve its terminals instead of running a simulation."),
+          api_key: str = typer.Option(None, "--api-key", envvar="LEONET_ADMIN_KEY",
+                                      help="Admin or regulator key for --attach (default: $LEONET_ADMIN_KEY).")
+          ) -> None:
+    """Serve simulated terminals on 127.0.0.1 (plaintext gRPC, reflection on): attached to a running simulation
+    (--attach URL), or running the scenario live in this process."""
     from leonet.dish.server import DishView, wait_forever
     from leonet.dish.server import serve as start
-    from leonet.scenario import default_scenario_path, load_scenario
-    from leonet.sim.engine import Simulation
-    from leonet.sim.runner import LiveRunner
 
     with user_errors():
-        sim = Simulation(load_scenario(scenario or default_scenario_path()), db)
+        if attach:
+            from leonet.dish.remote import RemoteSimulation
+
+            if not api_key:
+                raise ValueError("field 'api_key', value None: --attach needs an admin or regulator key "
+                                 "(--api-key, or LEONET_ADMIN_KEY set for both `leonet demo` and this command)")
+            sim = RemoteSimulation(attach, api_key)
+        else:
+            from leonet.scenario import default_scenario_path, load_scenario
+            from leonet.sim.engine import Simulation
+
+            sim = Simulation(load_scenario(scenario or default_scenario_path()), db)
         try:
             views = [(DishView(sim, s), port + k) for k, s in enumerate(terminal)]
         except KeyError as exc:
             raise ValueError(f"field 'terminal', value {exc.args[0]!r}: not a terminal of the scenario "
                              f"(see `leonet terminals`)") from None
-        LiveRunner(sim, speed).start()
+        if not attach:
+            from leonet.sim.runner import LiveRunner
+
+            LiveRunner(sim, speed).start()
         servers = start(views)
     for view, p in views:
         typer.echo(f"dish {view.serial} on 127.0.0.1:{p} (SpaceX.API.Device.Device, reflection on)", err=True)

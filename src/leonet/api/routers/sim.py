@@ -33,7 +33,9 @@ def status(request: Request, _: Principal = Depends(READERS)) -> dict:
     sim = live_simulation(request)
     with sim.lock:
         return {"scenario": sim.scenario.name, "slot_index": sim.slot_index, "now": sim.now.isoformat(),
-                "slot_s": sim.slot_s, "terminals": len(sim.serials), "satellites": sim.constellation.num_sats}
+                "start": sim.start.isoformat(), "slot_s": sim.slot_s, "terminals": len(sim.serials),
+                "satellites": sim.constellation.num_sats, "gateways": list(sim.gw_names),
+                "gateway_pops": list(sim.gw_pop)}
 
 
 @router.get("/terminals")
