@@ -40,6 +40,8 @@ def test_codes_match_the_dish_enum():
     ("ut-ua-roam-01", 40.0, -30.0, 0, C.IN_OCEAN),
     ("unknown-serial", 50.0, 30.0, 0, C.NO_ACTIVE_ACCOUNT),
     ("ut-ua-roam-01", math.nan, 30.0, 0, C.UNKNOWN_LOCATION),
+    ("ut-ua-kyiv-01", 46.65, 32.62, 0, C.CELL_IS_DISABLED),  # Kherson: disabled H3 cells (before home-region rules)
+    ("ut-mod-01", 46.65, 32.62, 0, C.CELL_IS_DISABLED),  # a whitelist does not re-enable a disabled cell
 ])
 def test_rule_outcomes(example_ctx, serial, lat, lon, speed, code):
     d = decide(example_ctx, serial, lat, lon, AT, speed)
@@ -60,3 +62,19 @@ def test_single_and_batch_agree_exactly(example_ctx, rows):
         single = decide(example_ctx, serial, la, lo, AT, sp)
         assert single.code == batch.codes[i]
         assert single.reasons == batch.reasons(i)
+
+
+def test_disabled_cells_zone_covers_whole_h3_cells(example_ctx):
+    """The disabled area is the union of the H3 res-5 cells whose centres lie in the drawn polygon: a point inside
+    such a cell but outside the polygon is disabled too, and a point outside every cell is not."""
+    import h3
+
+    zone = next(z for z in example_ctx.zones.zones if z.kind == "disabled_cells")
+    cells = h3.geo_to_cells({"type": "Polygon", "coordinates": [[[32.40, 46.55], [32.90, 46.55], [32.90, 46.80],
+                                                                  [32.40, 46.80], [32.40, 46.55]]]}, 5)
+    assert len(cells) >= 3
+    for cell in cells:
+        lat, lon = h3.cell_to_latlng(cell)
+        assert decide(example_ctx, "ut-mod-01", lat, lon, AT, 0).code == C.CELL_IS_DISABLED
+    minx, miny, maxx, maxy = zone.geometry.bounds
+    assert decide(example_ctx, "ut-mod-01", maxy + 0.05, maxx + 0.05, AT, 0).code != C.CELL_IS_DISABLED

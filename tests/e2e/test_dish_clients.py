@@ -73,7 +73,7 @@ def test_blocked_country_terminal_through_starlink_grpc(dishes):
     assert raw.disablement_code == 6  # BLOCKED_COUNTRY
     assert status["downlink_throughput_bps"] == 0 and status["uplink_throughput_bps"] == 0
     assert status["state"] == "SEARCHING"  # outage cause NO_SCHEDULE, as the client names it
-    assert raw.is_cell_disabled
+    assert not raw.is_cell_disabled  # the country is blocked, not the cell (CELL_IS_DISABLED = 8)
     assert sim.terminal("ut-grey-01").code.name == "BLOCKED_COUNTRY"
 
 

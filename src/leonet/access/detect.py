@@ -14,7 +14,8 @@ from scipy.spatial import cKDTree
 
 from leonet.orbits.frames import geodetic_to_ecef_km
 
-UNAUTHORIZED_CODES = ("BLOCKED_COUNTRY", "BLOCKED_AREA", "MOVING_TOO_FAST_FOR_POLICY", "UNKNOWN_LOCATION")
+UNAUTHORIZED_CODES = ("BLOCKED_COUNTRY", "BLOCKED_AREA", "CELL_IS_DISABLED", "MOVING_TOO_FAST_FOR_POLICY",
+                      "UNKNOWN_LOCATION")
 
 
 @dataclass

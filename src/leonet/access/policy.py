@@ -9,15 +9,17 @@ Rules apply in this order; the first that matches decides (docs/access.md repeat
  5. BLOCKED_COUNTRY      — on land in a country whose status is ``blocked``, or ``not_licensed`` (government
                            accounts are exempt from not_licensed; aviation over an unlicensed country gets
                            UNDER_AVIATION_FLYOVER_LIMITS instead).
- 6. BLOCKED_AREA         — inside an active ``blocked_area`` zone, or an active ``whitelist_only`` zone, and not
+ 6. CELL_IS_DISABLED     — inside an active ``disabled_cells`` zone: the H3 scheduler cells whose centres lie in
+                           the zone are switched off for every terminal (a whitelist does not exempt).
+ 7. BLOCKED_AREA         — inside an active ``blocked_area`` zone, or an active ``whitelist_only`` zone, and not
                            on that zone's whitelist.
- 7. MOVING_TOO_FAST_FOR_POLICY — faster than the account's limit (or the plan's default), or than an active zone's
+ 8. MOVING_TOO_FAST_FOR_POLICY — faster than the account's limit (or the plan's default), or than an active zone's
                            speed cut-off unless whitelisted there as speed-exempt.
- 8. IN_OCEAN             — at sea on a residential or roam plan.
- 9. OUTSIDE_HOME_REGION / TOO_FAR_FROM_SERVICE_ADDRESS — residential outside its home country / service radius.
-10. ROAM_RESTRICTED      — roam outside its allowed regions, or abroad for more than 60 days (the "2 months
+ 9. IN_OCEAN             — at sea on a residential or roam plan.
+10. OUTSIDE_HOME_REGION / TOO_FAR_FROM_SERVICE_ADDRESS — residential outside its home country / service radius.
+11. ROAM_RESTRICTED      — roam outside its allowed regions, or abroad for more than 60 days (the "2 months
                            abroad" rule, starlink-facts.md §5).
-11. OKAY.
+12. OKAY.
 
 ``decide`` evaluates one terminal with plain scalar code and exact geometry; ``decide_batch`` evaluates arrays with
 vectorised code and the grid index. Tests check that both always agree.
@@ -168,6 +170,7 @@ def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | No
     rule((cstat == 3) | ((cstat == 2) & ~is_gov), C.BLOCKED_COUNTRY)
     # Zones, sparse: only the points inside each zone are touched.
     blocked_zone = np.full(m, -1, dtype=np.int64)
+    cell_zone = np.full(m, -1, dtype=np.int64)
     zone_cap = np.full(m, np.inf)
     for z, idx in enumerate(ctx.zones.members(lat, lon)):
         zone = ctx.zones.zones[z]
@@ -175,6 +178,9 @@ def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | No
         if idx.size == 0 or not zone.active_at(t):
             continue
         tz = term[idx]
+        if zone.kind == "disabled_cells":
+            first = idx[cell_zone[idx] < 0]
+            cell_zone[first] = z
         if zone.kind in ("blocked_area", "whitelist_only"):
             barred = idx[~(_in_sorted(tz, ctx.whitelist[z]) & (tz >= 0))]
             first = barred[blocked_zone[barred] < 0]
@@ -182,6 +188,7 @@ def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | No
         if zone.max_speed_kmh is not None:
             capped = idx[~(_in_sorted(tz, ctx.speed_exempt[z]) & (tz >= 0))]
             zone_cap[capped] = np.minimum(zone_cap[capped], zone.max_speed_kmh)
+    rule(cell_zone >= 0, C.CELL_IS_DISABLED)
     rule(blocked_zone >= 0, C.BLOCKED_AREA)
     acct_cap = np.where(has, ctx.max_speed_kmh[a] if ctx.max_speed_kmh.size else np.inf, np.inf)
     cap = np.minimum(zone_cap, acct_cap)
@@ -201,6 +208,7 @@ def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | No
     abroad = np.where(has, ctx.abroad_days[a] if ctx.abroad_days.size else 0.0, 0.0)
     rule((plan == roam) & (country != home) & (abroad > ROAM_ABROAD_LIMIT.days), C.ROAM_RESTRICTED)
     detail = {"ctx": ctx, "serials": np.asarray(serials).ravel(), "country": country, "blocked_zone": blocked_zone,
+              "cell_zone": cell_zone,
               "cap": cap, "zone_cap": zone_cap, "speed": speed, "dist": dist, "codes": codes, "abroad": abroad,
               "has": has, "status": status, "plan": plan, "home": home}
     return BatchDecision(codes, ctx.policy_version, detail)
@@ -229,6 +237,9 @@ def _render(d: dict, i: int) -> list[str]:
     if code == C.BLOCKED_COUNTRY:
         status = {2: "not licensed", 3: "blocked"}[int(ctx.country_status[d["country"][i]])]
         return [f"position is in {cc}, where service is {status}"]
+    if code == C.CELL_IS_DISABLED:
+        z = ctx.zones.zones[d["cell_zone"][i]]
+        return [f"position is in a disabled cell of zone '{z.name}': {z.reason}"]
     if code == C.BLOCKED_AREA:
         z = ctx.zones.zones[d["blocked_zone"][i]]
         how = "blocked area" if z.kind == "blocked_area" else "whitelist-only region; terminal is not whitelisted"
@@ -263,6 +274,7 @@ def decide(ctx: PolicyContext, serial: str, lat_deg: float | None, lon_deg: floa
     status = str(ctx.status[ai]) if has else ""
     plan = int(ctx.plan[ai]) if has else -1
     d = {"ctx": ctx, "serials": np.array([serial]), "country": np.array([b.sea_index]), "blocked_zone": [-1],
+         "cell_zone": [-1],
          "cap": [np.inf], "zone_cap": [np.inf], "speed": [speed], "dist": [np.nan], "abroad": [0.0],
          "has": [has], "status": [status], "plan": [plan], "home": [int(ctx.home[ai]) if has else -1]}
 
@@ -291,10 +303,14 @@ def decide(ctx: PolicyContext, serial: str, lat_deg: float | None, lon_deg: floa
         if not zone.active_at(t):
             continue
         listed = ti in set(ctx.whitelist[z].tolist())
+        if zone.kind == "disabled_cells" and d["cell_zone"][0] < 0:
+            d["cell_zone"] = [z]
         if zone.kind in ("blocked_area", "whitelist_only") and not listed and d["blocked_zone"][0] < 0:
             d["blocked_zone"] = [z]
         if zone.max_speed_kmh is not None and ti not in set(ctx.speed_exempt[z].tolist()):
             zone_cap = min(zone_cap, zone.max_speed_kmh)
+    if d["cell_zone"][0] >= 0:
+        return done(C.CELL_IS_DISABLED)
     if d["blocked_zone"][0] >= 0:
         return done(C.BLOCKED_AREA)
     cap = min(zone_cap, float(ctx.max_speed_kmh[ai]))

@@ -36,6 +36,8 @@ def load_licensing(session: Session, actor: str = ACTOR) -> int:
 # Illustrative polygons (lon, lat): not real front lines or administrative borders.
 FRONT_LINE_AREA = {"type": "Polygon", "coordinates": [[[36.8, 47.2], [39.0, 47.0], [39.6, 48.4], [38.6, 49.4],
                                                         [37.2, 49.0], [36.8, 47.2]]]}
+KHERSON_DISABLED_CELLS = {"type": "Polygon", "coordinates": [[[32.40, 46.55], [32.90, 46.55], [32.90, 46.80],
+                                                               [32.40, 46.80], [32.40, 46.55]]]}
 UKRAINE_WHITELIST_REGION = {"type": "Polygon", "coordinates": [[[22.1, 48.4], [24.0, 47.9], [26.6, 48.2],
                                                                  [29.2, 46.5], [30.8, 46.4], [33.5, 46.0],
                                                                  [36.8, 46.7], [38.2, 47.1], [40.1, 49.6],
@@ -116,4 +118,8 @@ def load_example(session: Session, actor: str = ACTOR) -> dict:
         service.whitelist(session, actor, wl.id, serial)
     service.whitelist(session, actor, wl.id, "ut-mod-01", speed_exempt=True)
     service.whitelist(session, actor, front.id, "ut-mod-01", speed_exempt=True)
+    service.create_zone(session, actor, "Illustrative disabled cells near Kherson", "disabled_cells",
+                        KHERSON_DISABLED_CELLS, "Illustrative: the operator switched these scheduler cells off (as "
+                        "Reuters reported for the Kherson region: the cells 'went blank'); no terminal is served "
+                        "in them, whitelisted or not", valid_from=t0)
     return {"created": True}

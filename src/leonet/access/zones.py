@@ -17,7 +17,24 @@ from shapely.validation import explain_validity
 from leonet.access.borders import country_of  # noqa: F401 - public re-export
 from leonet.errors import LeonetInputError
 
-ZONE_KINDS = ("blocked_area", "whitelist_only", "monitoring")
+ZONE_KINDS = ("blocked_area", "whitelist_only", "monitoring", "disabled_cells")
+DISABLED_CELL_RESOLUTION = 5  # H3 resolution of the scheduler cells (the default scenario's; starlink-facts.md §2)
+
+
+def cells_geometry(geom: shapely.Geometry, resolution: int = DISABLED_CELL_RESOLUTION) -> shapely.Geometry:
+    """The union of the H3 cells whose centres lie in ``geom`` (at least the cell holding a point of it): the area
+    a ``disabled_cells`` zone switches off, since the operator disables whole scheduler cells
+    (starlink-facts.md: disabled terminals' "hexagonal cells went blank")."""
+    import h3
+
+    cells = set()
+    for poly in getattr(geom, "geoms", [geom]):
+        cells |= set(h3.geo_to_cells(poly.__geo_interface__, resolution))
+    if not cells:
+        p = geom.representative_point()
+        cells = {h3.latlng_to_cell(p.y, p.x, resolution)}
+    hexes = [shapely.Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(c)]) for c in sorted(cells)]
+    return shapely.union_all(hexes)
 
 
 def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geometry:

@@ -53,7 +53,7 @@ class DishView:
                                                             currently_obstructed=False),
             eth_speed_mbps=1000, mobility_class=dish_pb2.MOBILE if t.speed_kmh > 0 else dish_pb2.STATIONARY,
             is_snr_above_noise_floor=t.served, class_of_service=PLAN_CLASS.get(t.plan, 0),
-            disablement_code=int(t.code), is_cell_disabled=not t.served and int(t.code) != 1,
+            disablement_code=int(t.code), is_cell_disabled=int(t.code) == codes_pb2.CELL_IS_DISABLED,
             is_moving_fast_persisted=t.speed_kmh > 160)
         if not t.served:
             cause = dish_pb2.DishOutage.Cause.Value(t.outage_cause or "NO_SCHEDULE")

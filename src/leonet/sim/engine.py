@@ -428,5 +428,16 @@ class Simulation:
         from leonet.store.models import Zone
 
         with self.sessions() as session:
-            return [{"id": z.id, "name": z.name, "kind": z.kind, "geometry": z.geometry, "reason": z.reason}
+            return [{"id": z.id, "name": z.name, "kind": z.kind, "geometry": _shown_geometry(z), "reason": z.reason}
                     for z in session.execute(select(Zone)).scalars()]
+
+
+def _shown_geometry(zone) -> dict:
+    """A zone as drawn on the map: for ``disabled_cells``, the H3 cells it switches off."""
+    if zone.kind != "disabled_cells":
+        return zone.geometry
+    import shapely
+
+    from leonet.access.zones import cells_geometry, validate_geojson
+
+    return shapely.geometry.mapping(cells_geometry(validate_geojson(zone.geometry)))

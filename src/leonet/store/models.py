@@ -80,7 +80,7 @@ class Zone(Base):
     __tablename__ = "zones"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # blocked_area | whitelist_only | monitoring
+    kind: Mapped[str] = mapped_column(String(16))  # blocked_area | whitelist_only | monitoring | disabled_cells
     geometry: Mapped[dict] = mapped_column(JSON)  # GeoJSON Polygon / MultiPolygon, lon/lat order
     valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

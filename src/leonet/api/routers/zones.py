@@ -20,7 +20,7 @@ router = APIRouter(tags=["zones"])
 
 class ZoneIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["blocked_area", "whitelist_only", "monitoring"]
+    kind: Literal["blocked_area", "whitelist_only", "monitoring", "disabled_cells"]
     geometry: dict
     reason: str = Field(min_length=1)
     valid_from: datetime | None = None

@@ -14,7 +14,7 @@ const CODE_COLOURS: Record<string, string> = {
   OKAY: "#4caf50", BLOCKED_COUNTRY: "#ef5350", BLOCKED_AREA: "#ff7043", MOVING_TOO_FAST_FOR_POLICY: "#ab47bc",
   UNKNOWN_LOCATION: "#ffca28", NO_ACTIVE_ACCOUNT: "#90a4ae", IN_OCEAN: "#29b6f6", ROAM_RESTRICTED: "#8d6e63",
   OUTSIDE_HOME_REGION: "#8d6e63", TOO_FAR_FROM_SERVICE_ADDRESS: "#8d6e63", ACCOUNT_DISABLED: "#616161",
-  UNKNOWN_STATE: "#616161",
+  UNKNOWN_STATE: "#616161", CELL_IS_DISABLED: "#d81b60",
 };
 const debug: any = ((window as any).__leonet = { frames: 0, satellites: [] as number[], terminals: {},
   frameTimes: [] as number[], errors: [] as string[] });
@@ -39,7 +39,8 @@ map.on("load", async () => {
   map.addLayer({ id: "borders", type: "line", source: "countries", paint: { "line-color": "#3d5278", "line-width": 0.6 } });
   for (const id of ["zones", "isl", "links", "sats", "ground", "synthetic", "terms", "ellipse", "estimate"]) map.addSource(id, { type: "geojson", data: empty });
   map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": ["match", ["get", "kind"],
-    "blocked_area", "#ef5350", "whitelist_only", "#ffb74d", "#90caf9"], "fill-opacity": 0.18 } });
+    "blocked_area", "#ef5350", "whitelist_only", "#ffb74d", "disabled_cells", "#d81b60", "#90caf9"],
+    "fill-opacity": 0.18 } });
   map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#ffb74d", "line-width": 1 } });
   map.addLayer({ id: "isl", type: "line", source: "isl", paint: { "line-color": "#3f51b5", "line-width": 0.4, "line-opacity": 0.5 } });
   map.addLayer({ id: "links", type: "line", source: "links", paint: { "line-color": "#80deea", "line-width": 1.2 } });
