@@ -51,3 +51,16 @@ def test_exported_tles_parse_with_valid_checksums():
     tles = parse_tle_text(text)
     assert tles.num_sats == 12 * 49
     assert tles.common_epoch() == preset("oneweb").epoch
+
+
+def test_hypatia_tle_file_header_is_checked_and_skipped():
+    """Hypatia's tles.txt starts with "ORBITS SATS_PER_ORBIT"; the same file must work with `leonet routes --tles`."""
+    import pytest
+
+    from leonet.errors import LeonetInputError
+
+    body = constellation_tles(preset("oneweb"))
+    tles = parse_tle_text("12 49\n" + body)
+    assert tles.num_sats == 12 * 49
+    with pytest.raises(LeonetInputError, match="header promises 600 satellites"):
+        parse_tle_text("12 50\n" + body, "tles.txt")

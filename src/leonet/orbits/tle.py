@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,8 +99,13 @@ def _check_line(line: str, number: str, where: str, lineno: int) -> None:
 
 
 def parse_tle_text(text: str, where: str = "<text>") -> TleSet:
-    """Parse 2-line or 3-line TLE text (blank lines ignored)."""
+    """Parse 2-line or 3-line TLE text (blank lines ignored; a first line of two integers, Hypatia's
+    "orbits satellites-per-orbit" header, is checked against the count and skipped)."""
     rows = [(i + 1, ln.rstrip("\r\n")) for i, ln in enumerate(text.splitlines()) if ln.strip()]
+    expected = None
+    if rows and re.fullmatch(r"\s*\d+\s+\d+\s*", rows[0][1]):  # Hypatia's tles.txt: "ORBITS SATS_PER_ORBIT" first
+        orbits, per_orbit = map(int, rows[0][1].split())
+        expected, rows = (orbits * per_orbit, rows[0][0]), rows[1:]
     names, sats, records = [], [], []
     k = 0
     while k < len(rows):
@@ -129,6 +135,9 @@ def parse_tle_text(text: str, where: str = "<text>") -> TleSet:
         k += 2
     if not sats:
         raise LeonetInputError("no TLEs found", file=where)
+    if expected is not None and len(sats) != expected[0]:
+        raise LeonetInputError(f"header promises {expected[0]} satellites, the file has {len(sats)}", file=where,
+                               line=expected[1], field="header")
     return TleSet(names, sats, where, records)
 
 
