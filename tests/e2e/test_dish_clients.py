@@ -201,3 +201,16 @@ def test_dish_attach_without_a_key_names_the_field(monkeypatch):
                                       "--attach", "http://127.0.0.1:9"])
     assert result.exit_code == 2
     assert "api_key" in result.output
+
+
+def test_dish_ports_pair_with_terminals_or_count_up():
+    from leonet.cli.dish import dish_ports
+
+    assert dish_ports(["a", "b", "c"], [9200]) == [9200, 9201, 9202]
+    assert dish_ports(["a", "b"], [9300, 9210]) == [9300, 9210]
+    with pytest.raises(ValueError, match="field 'port'"):
+        dish_ports(["a", "b", "c"], [9300, 9210])
+    with pytest.raises(ValueError, match="its own port"):
+        dish_ports(["a", "b"], [9300, 9300])
+    with pytest.raises(ValueError, match="1..65535"):
+        dish_ports(["a"], [70000])

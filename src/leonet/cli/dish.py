@@ -13,7 +13,8 @@ dish_app = typer.Typer(help="Emulated user terminals (the dish's local gRPC API)
 
 @dish_app.command("serve")
 def serve(terminal: list[str] = typer.Option(..., "--terminal", help="Serial (repeat for several dishes)."),
-          port: int = typer.Option(9200, "--port", help="Port of the first dish; the next ones count up."),
+          port: list[int] = typer.Option([9200], "--port", help="One port per --terminal (repeat), or one port "
+                                         "for the first dish with the next ones counting up."),
           scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
           speed: float = typer.Option(1.0, "--speed", help="Simulation speed, × real time."),
           db: str = typer.Option(None, "--db", help="Store URL (default: a temporary SQLite file)."),
@@ -40,8 +41,9 @@ def serve(terminal: list[str] = typer.Option(..., "--terminal", help="Serial (re
             from leonet.sim.engine import Simulation
 
             sim = Simulation(load_scenario(scenario or default_scenario_path()), db)
+        ports = dish_ports(terminal, port)
         try:
-            views = [(DishView(sim, s), port + k) for k, s in enumerate(terminal)]
+            views = [(DishView(sim, s), p) for s, p in zip(terminal, ports, strict=True)]
         except KeyError as exc:
             raise ValueError(f"field 'terminal', value {exc.args[0]!r}: not a terminal of the scenario "
                              f"(see `leonet terminals`)") from None
@@ -53,6 +55,20 @@ def serve(terminal: list[str] = typer.Option(..., "--terminal", help="Serial (re
     for view, p in views:
         typer.echo(f"dish {view.serial} on 127.0.0.1:{p} (SpaceX.API.Device.Device, reflection on)", err=True)
     wait_forever(servers)
+
+
+def dish_ports(terminals: list[str], ports: list[int]) -> list[int]:
+    """Ports of the dishes: one given → consecutive from it; as many as terminals → paired in order."""
+    if len(ports) == 1:
+        ports = [ports[0] + k for k in range(len(terminals))]
+    if len(ports) != len(terminals):
+        raise ValueError(f"field 'port', value {ports}: give one --port, or one per --terminal ({len(terminals)})")
+    if len(set(ports)) != len(ports):
+        raise ValueError(f"field 'port', value {ports}: every dish needs its own port")
+    bad = [p for p in ports if not 1 <= p <= 65535]
+    if bad:
+        raise ValueError(f"field 'port', value {bad[0]}: must be within 1..65535")
+    return ports
 
 
 def register(app: typer.Typer) -> None:
