@@ -175,3 +175,22 @@ def _count(url, model) -> int:
 def test_transfers_are_append_only(store_url):
     with open_store(store_url)() as s:
         assert len(s.execute(select(Transfer)).scalars().all()) > 10
+
+
+def test_data_cap_and_usage_through_the_api(client):
+    h = auth(ADMIN)
+    r = client.post("/api/v1/accounts", headers=h, json={"number": "ACC-CAP-1", "customer": "Oksana Kovalenko",
+                                                         "plan": "roam", "home_country": "UA", "data_cap_gb": 0})
+    assert r.status_code == 422 and "data_cap_gb" in r.text
+    r = client.post("/api/v1/accounts", headers=h, json={"number": "ACC-CAP-1", "customer": "Oksana Kovalenko",
+                                                         "plan": "roam", "home_country": "UA", "data_cap_gb": 50})
+    assert r.status_code == 201 and r.json()["data_cap_gb"] == 50 and r.json()["data_used_gb"] == 0
+    for bad in ({"used_gb": -1}, {"used_gb": "lots"}, {}):
+        r = client.put("/api/v1/accounts/ACC-CAP-1/usage", headers=h, json=bad)
+        assert r.status_code == 422 and "used_gb" in r.text, r.text
+    assert client.put("/api/v1/accounts/NOPE/usage", headers=h, json={"used_gb": 1}).status_code == 404
+    r = client.put("/api/v1/accounts/ACC-CAP-1/usage", headers=h, json={"used_gb": 51.5})
+    assert r.status_code == 200 and r.json()["data_used_gb"] == 51.5
+    regulator = new_key(client, name="reg-cap", role="regulator")
+    assert client.put("/api/v1/accounts/ACC-CAP-1/usage", headers=auth(regulator),
+                      json={"used_gb": 0}).status_code == 403

@@ -150,3 +150,25 @@ def test_bad_scenario_names_the_field(tmp_path):
     bad.write_text(text)
     r = CliRunner().invoke(app, ["run", str(bad), "--duration", "1m", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "network.beams_per_satellite" in r.output and "-2" in r.output
+
+
+def test_metered_data_over_the_plan_cap_sandboxes_the_terminal(tmp_path):
+    """The simulation meters each served terminal's data; at its account's cap the next slot answers
+    DATA_OVERAGE_SANDBOX_POLICY (no satellite); setting the usage anew (a new billing period) restores service."""
+    from leonet.access import service
+
+    s = Simulation(load_scenario(default_scenario_path()), f"sqlite:///{tmp_path / 'cap.sqlite'}")
+    with s.sessions.begin() as session:
+        service.get_account(session, "ACC-UA-1001").data_cap_gb = 0.05  # ut-ua-kyiv-01
+    s.step()
+    first = s.terminal("ut-ua-kyiv-01")
+    assert first.code == C.OKAY and first.served and first.downlink_bps > 0
+    s.step()
+    t = s.terminal("ut-ua-kyiv-01")
+    assert t.code == C.DATA_OVERAGE_SANDBOX_POLICY and not t.served and t.satellite is None
+    assert "GB plan data" in t.reasons[0]
+    assert s.terminal("ut-ua-kharkiv-01").code == C.OKAY  # uncapped accounts are untouched
+    with s.sessions.begin() as session:
+        service.record_usage(session, "billing", "ACC-UA-1001", 0.0)
+    s.step()
+    assert s.terminal("ut-ua-kyiv-01").code == C.OKAY

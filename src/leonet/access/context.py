@@ -82,7 +82,10 @@ def load_context(session: Session, at: datetime | None = None) -> PolicyContext:
         abroad_days=abroad_days, allowed_keys=np.array(keys, dtype=np.int64),
         has_allowed=np.array([bool(a.allowed_regions) for a in accts], dtype=bool),
         zones=ZoneIndex(rules), whitelist=[np.array(sorted(x), dtype=np.int64) for x in listed],
-        speed_exempt=[np.array(sorted(x), dtype=np.int64) for x in exempt])
+        speed_exempt=[np.array(sorted(x), dtype=np.int64) for x in exempt],
+        data_cap_gb=np.array([np.inf if a.data_cap_gb is None else a.data_cap_gb for a in accts], dtype=float),
+        data_used_gb=np.array([a.data_used_gb or 0.0 for a in accts], dtype=float),
+        data_used_stamp=np.array([_aware(a.data_used_at).timestamp() if a.data_used_at else 0.0 for a in accts]))
 
 
 def hypothetical_context(base: PolicyContext, plan: str, serials: np.ndarray, lat_deg: np.ndarray,

@@ -19,7 +19,10 @@ Rules apply in this order; the first that matches decides (docs/access.md repeat
 10. OUTSIDE_HOME_REGION / TOO_FAR_FROM_SERVICE_ADDRESS — residential outside its home country / service radius.
 11. ROAM_RESTRICTED      — roam outside its allowed regions, or abroad for more than 60 days (the "2 months
                            abroad" rule, starlink-facts.md §5).
-12. OKAY.
+12. DATA_OVERAGE_SANDBOX_POLICY — authorized here, but the account has used its plan's data for the billing
+                           period (``data_cap_gb``): sandboxed (only the operator's site reachable) until the
+                           period restarts or data is added.
+13. OKAY.
 
 ``decide`` evaluates one terminal with plain scalar code and exact geometry; ``decide_batch`` evaluates arrays with
 vectorised code and the grid index. Tests check that both always agree.
@@ -80,6 +83,17 @@ class PolicyContext:
     whitelist: list[np.ndarray] = field(default_factory=list)  # per zone: sorted terminal indices
     speed_exempt: list[np.ndarray] = field(default_factory=list)  # per zone: sorted terminal indices
     border_scale: str = DEFAULT_SCALE
+    data_cap_gb: np.ndarray | None = None  # (A,) float, inf = unlimited
+    data_used_gb: np.ndarray | None = None  # (A,) float
+    data_used_stamp: np.ndarray | None = None  # (A,) float: when data_used_gb was last set (unix s, 0 never)
+
+    def over_data_cap(self, a: np.ndarray) -> np.ndarray:
+        """Per account index (−1 = none): used ≥ cap."""
+        a = np.asarray(a)
+        if self.data_cap_gb is None or self.data_cap_gb.size == 0:
+            return np.zeros(a.shape, dtype=bool)
+        k = np.maximum(a, 0)
+        return (a >= 0) & (self.data_used_gb[k] >= self.data_cap_gb[k])
 
     @property
     def countries(self):
@@ -207,6 +221,7 @@ def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | No
     rule((plan == roam) & not_allowed, C.ROAM_RESTRICTED)
     abroad = np.where(has, ctx.abroad_days[a] if ctx.abroad_days.size else 0.0, 0.0)
     rule((plan == roam) & (country != home) & (abroad > ROAM_ABROAD_LIMIT.days), C.ROAM_RESTRICTED)
+    rule(has & ctx.over_data_cap(a), C.DATA_OVERAGE_SANDBOX_POLICY)
     detail = {"ctx": ctx, "serials": np.asarray(serials).ravel(), "country": country, "blocked_zone": blocked_zone,
               "cell_zone": cell_zone,
               "cap": cap, "zone_cap": zone_cap, "speed": speed, "dist": dist, "codes": codes, "abroad": abroad,
@@ -253,6 +268,10 @@ def _render(d: dict, i: int) -> list[str]:
         return [f"position is {where}, outside the account's home country {b.codes[d['home'][i]]}"]
     if code == C.TOO_FAR_FROM_SERVICE_ADDRESS:
         return [f"position is {d['dist'][i]:.1f} km from the service address"]
+    if code == C.DATA_OVERAGE_SANDBOX_POLICY:
+        ai = int(ctx.account_of[ctx.terminal_index(np.array([serial]))[0]])
+        return [f"account has used {ctx.data_used_gb[ai]:.1f} GB of its {ctx.data_cap_gb[ai]:.1f} GB plan data; "
+                f"sandboxed until the billing period restarts"]
     if code == C.ROAM_RESTRICTED:
         if d["abroad"][i] > ROAM_ABROAD_LIMIT.days and d["country"][i] != d["home"][i]:
             return [f"roaming abroad for {d['abroad'][i]:.0f} days, more than the 60-day limit"]
@@ -334,6 +353,8 @@ def decide(ctx: PolicyContext, serial: str, lat_deg: float | None, lon_deg: floa
         d["abroad"] = [float(ctx.abroad_days[ai])]
         if country != home and float(ctx.abroad_days[ai]) > ROAM_ABROAD_LIMIT.days:
             return done(C.ROAM_RESTRICTED)
+    if bool(ctx.over_data_cap(np.array([ai]))[0]):
+        return done(C.DATA_OVERAGE_SANDBOX_POLICY)
     return done(C.OKAY)
 
 

@@ -193,7 +193,7 @@ def create_account(session: Session, actor: str, number: str, customer: str, pla
                    status: str = "active", service_lat_deg: float | None = None,
                    service_lon_deg: float | None = None, service_radius_km: float | None = None,
                    allowed_regions: list[str] | None = None, max_speed_kmh: float | None = None,
-                   abroad_since: datetime | None = None) -> Account:
+                   abroad_since: datetime | None = None, data_cap_gb: float | None = None) -> Account:
     _choice(plan, PLANS, "plan")
     _choice(status, ("active", "suspended", "disabled"), "status")
     _iso(home_country, "home_country")
@@ -203,6 +203,8 @@ def create_account(session: Session, actor: str, number: str, customer: str, pla
         raise LeonetInputError("out of range [-90, 90]", field="service_lat_deg", value=service_lat_deg)
     if service_lon_deg is not None and not -180 <= service_lon_deg <= 180:
         raise LeonetInputError("out of range [-180, 180]", field="service_lon_deg", value=service_lon_deg)
+    if data_cap_gb is not None and not data_cap_gb > 0:
+        raise LeonetInputError("must be > 0 (omit it for unlimited data)", field="data_cap_gb", value=data_cap_gb)
     if plan == "residential" and (service_lat_deg is None or service_lon_deg is None):
         raise LeonetInputError("a residential account needs a service address", field="service_lat_deg",
                                value=service_lat_deg)
@@ -211,7 +213,8 @@ def create_account(session: Session, actor: str, number: str, customer: str, pla
                    service_lat_deg=service_lat_deg, service_lon_deg=service_lon_deg,
                    service_radius_km=service_radius_km if service_radius_km is not None else
                    (50.0 if plan == "residential" else None), allowed_regions=list(allowed_regions or []),
-                   max_speed_kmh=max_speed_kmh, abroad_since=abroad_since)
+                   max_speed_kmh=max_speed_kmh, abroad_since=abroad_since, data_cap_gb=data_cap_gb,
+                   data_used_gb=0.0)
     session.add(acct)
     _flush(session, "account", "number", number)
     audit.append(session, actor, "account.create", {"number": number, "customer": cust.name, "plan": plan,
@@ -231,6 +234,18 @@ def set_account_status(session: Session, actor: str, number: str, status: str) -
     acct.status = _choice(status, ("active", "suspended", "disabled"), "status")
     session.flush()
     audit.append(session, actor, "account.status", {"number": number, "status": status})
+    return acct
+
+
+def record_usage(session: Session, actor: str, number: str, used_gb: float) -> Account:
+    """Set the data an account has used in the current billing period (0 starts a new period)."""
+    if not isinstance(used_gb, int | float) or not used_gb >= 0 or used_gb != used_gb or used_gb == float("inf"):
+        raise LeonetInputError("must be a finite number >= 0", field="used_gb", value=used_gb)
+    acct = get_account(session, number)
+    acct.data_used_gb = float(used_gb)
+    acct.data_used_at = datetime.now(UTC)
+    session.flush()
+    audit.append(session, actor, "account.usage", {"number": number, "used_gb": float(used_gb)})
     return acct
 
 

@@ -89,6 +89,8 @@ class Simulation:
         ts = self.scenario.terminals
         self.serials = [t.serial for t in ts]
         self.serials_arr = np.array(self.serials)
+        self._metered_gb = np.zeros(len(self.serials))  # data each terminal used since its account's usage was set
+        self._last_usage_stamp: np.ndarray | None = None  # stamps of the accounts' usage records last slot
         self.labels = [t.label for t in ts]
         self.tracks = Tracks.from_lists([(t.lat_deg, t.lon_deg) for t in ts],
                                         [[(w.lat_deg, w.lon_deg) for w in t.track] for t in ts],
@@ -165,6 +167,24 @@ class Simulation:
         with self.sessions() as session:
             return cached_context(session, when)
 
+    def _metered(self, ctx):
+        """The context with this run's metered data added to each capped account's stored usage. When the stored
+        usage of an account is set anew (a new billing period, data added), its metering restarts."""
+        if ctx.data_cap_gb is None or not np.isfinite(ctx.data_cap_gb).any():
+            return ctx
+        from dataclasses import replace
+
+        acct = ctx.account_of[ctx.terminal_index(self.serials_arr)]
+        acct = np.where(ctx.terminal_index(self.serials_arr) >= 0, acct, -1)
+        if self._last_usage_stamp is not None:
+            n = min(len(self._last_usage_stamp), len(ctx.data_used_stamp))
+            reset = np.flatnonzero(ctx.data_used_stamp[:n] != self._last_usage_stamp[:n])
+            self._metered_gb[np.isin(acct, reset)] = 0.0
+        self._last_usage_stamp = ctx.data_used_stamp.copy()
+        ok = acct >= 0
+        extra = np.bincount(acct[ok], weights=self._metered_gb[ok], minlength=len(ctx.data_used_gb))
+        return replace(ctx, data_used_gb=ctx.data_used_gb + extra)
+
     def _reported(self, lat, lon):
         rep_lat = np.where(self.gps == "spoofed", self.spoof_lat, np.where(self.gps == "jammed", np.nan, lat))
         rep_lon = np.where(self.gps == "spoofed", self.spoof_lon, np.where(self.gps == "jammed", np.nan, lon))
@@ -177,7 +197,7 @@ class Simulation:
         when = self.start + timedelta(seconds=t_s)
         lat, lon, speed, heading = self.tracks.at(t_s)
         rep_lat, rep_lon = self._reported(lat, lon)
-        ctx = self.context(when)
+        ctx = self._metered(self.context(when))
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
         codes = decision.codes.copy()
         check = self.scenario.location_check
@@ -200,6 +220,8 @@ class Simulation:
             el[served], az[served], _ = look_angles_paired(x[served], lat[served], lon[served],
                                                            sat_pos[a.satellite[served]])
         handover = served & (st["sat"] != a.satellite)
+        # Metering: downlink share + the 10 % uplink of TerminalState, over the slot (GB).
+        self._metered_gb += np.where(served, a.throughput_mbps, 0.0) * 1.1 * self.slot_s / 8000.0
         st["speed"] = speed
         self._location_check(t_s, x, a.satellite, rep_lat, rep_lon)
         country = ctx.countries.codes[decision.detail["country"]]

@@ -46,6 +46,9 @@ class Account(Base):
     allowed_regions: Mapped[list] = mapped_column(JSON, default=list)  # ISO codes; empty = plan default
     max_speed_kmh: Mapped[float | None] = mapped_column(Float)
     abroad_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    data_cap_gb: Mapped[float | None] = mapped_column(Float)  # plan data in the billing period; None = unlimited
+    data_used_gb: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # metered this period
+    data_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # when data_used_gb was set
 
 
 class Terminal(Base):
