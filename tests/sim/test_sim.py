@@ -172,3 +172,33 @@ def test_metered_data_over_the_plan_cap_sandboxes_the_terminal(tmp_path):
         service.record_usage(session, "billing", "ACC-UA-1001", 0.0)
     s.step()
     assert s.terminal("ut-ua-kyiv-01").code == C.OKAY
+
+
+def test_presorted_candidates_assign_exactly_like_the_sorting_path():
+    """The simulation's terminal-major, elevation-sorted candidates let ``assign`` skip its sort; the result must
+    equal the general path on the same candidates in any order (many terminals per cell, tight beams)."""
+    rng = np.random.default_rng(3)
+    m = 4000
+    lat = rng.uniform(40, 60, m)
+    lon = rng.uniform(0, 40, m)
+    from leonet.orbits.presets import preset
+    from leonet.scheduler.cells import cells_of
+
+    class Fake:  # the two attributes _candidates reads, on a real constellation
+        pass
+
+    sim_like = Fake()
+    sim_like._cells = cells_of(lat, lon, 4)
+    sim_like.scenario = load_scenario(default_scenario_path())
+    c = preset("starlink-shell1")
+    sat_pos = c.positions_ecef_km(np.array([c.epoch.timestamp()]))[0]
+    authorized = rng.random(m) < 0.8
+    ct, cs, ce = Simulation._candidates(sim_like, sat_pos, authorized)
+    assert np.all(np.diff(ct) >= 0)
+    demand = rng.uniform(5, 100, m)
+    fast = assign(authorized, ct, cs, ce, sim_like._cells, demand, len(sat_pos), 2, 200.0, presorted=True)
+    shuffle = rng.permutation(ct.size)
+    slow = assign(authorized, ct[shuffle], cs[shuffle], ce[shuffle], sim_like._cells, demand, len(sat_pos), 2, 200.0)
+    assert (fast.reason == Assignment.CAPACITY).any() and (fast.reason == Assignment.SERVED).any()
+    assert np.array_equal(fast.satellite, slow.satellite) and np.array_equal(fast.reason, slow.reason)
+    assert np.allclose(fast.throughput_mbps, slow.throughput_mbps)

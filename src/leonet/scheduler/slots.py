@@ -30,14 +30,16 @@ class Assignment:
 
 def assign(authorized: np.ndarray, cand_term: np.ndarray, cand_sat: np.ndarray, cand_elev: np.ndarray,
            cell: np.ndarray, demand_mbps: np.ndarray, num_sats: int, beams: int, beam_capacity_mbps: float,
-           max_rounds: int = 32) -> Assignment:
+           max_rounds: int = 32, presorted: bool = False) -> Assignment:
     """authorized (M,) bool; candidates as flat arrays (K,) of (terminal, satellite, elevation) pairs in view;
-    cell (M,) uint64 H3 cell; demand_mbps (M,)."""
+    cell (M,) uint64 H3 cell; demand_mbps (M,). ``presorted``: the candidates are already grouped by ascending
+    terminal, best elevation first (as ``Simulation`` builds them), so the sort is skipped."""
     m = authorized.size
     keep = authorized[cand_term]
     ct, cs, ce = cand_term[keep], cand_sat[keep], cand_elev[keep]
-    order = np.lexsort((-ce, ct))  # per terminal, best elevation first
-    ct, cs, ce = ct[order], cs[order], ce[order]
+    if not presorted:
+        order = np.lexsort((-ce, ct))  # per terminal, best elevation first (stable: ties keep input order)
+        ct, cs, ce = ct[order], cs[order], ce[order]
     start = np.searchsorted(ct, np.arange(m))
     count = np.bincount(ct, minlength=m)
     sat = np.full(m, -1, dtype=np.int64)
@@ -55,9 +57,11 @@ def assign(authorized: np.ndarray, cand_term: np.ndarray, cand_sat: np.ndarray, 
         pick = start[who] + nxt[who]
         ps = cs[pick]
         pairs = ps * ncell + cell_id[who]
-        have = np.isin(pairs, beamed)
-        # New (sat, cell) requests: rank cells by demand per satellite, accept up to the free beams.
-        new = ~have
+        at = np.minimum(np.searchsorted(beamed, pairs), max(beamed.size - 1, 0))
+        have = (beamed[at] == pairs) if beamed.size else np.zeros(pairs.size, dtype=bool)
+        # New (sat, cell) requests: rank cells by demand per satellite, accept up to the free beams. Requests to a
+        # satellite with no free beam cannot win and skip the ranking.
+        new = ~have & (beams_used[ps] < beams)
         acc = have.copy()
         if new.any():
             req, inv = np.unique(pairs[new], return_inverse=True)

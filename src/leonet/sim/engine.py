@@ -211,7 +211,8 @@ class Simulation:
         x = geodetic_to_ecef_km(lat, lon, self.alt_km)
         cand_t, cand_s, cand_e = self._candidates(sat_pos, authorized)
         a = assign(authorized, cand_t, cand_s, cand_e, self._cells, self.demand, len(sat_pos),
-                   self.scenario.network.beams_per_satellite, self.scenario.network.beam_capacity_mbps)
+                   self.scenario.network.beams_per_satellite, self.scenario.network.beam_capacity_mbps,
+                   presorted=True)
         rtt, gw = self._rtt(sat_pos, x, a.satellite, decision.detail["country"], ctx)
         served = a.satellite >= 0
         az = np.full(len(lat), np.nan)
@@ -251,15 +252,15 @@ class Simulation:
         elev = np.rad2deg(np.arcsin(np.einsum("kc,kc->k", rel, up) / np.linalg.norm(rel, axis=1)))
         ok = elev >= self.scenario.network.min_elevation_deg
         cs, cc, elev = cs[ok], cc[ok], elev[ok]
-        # Expand cell candidates to the terminals of each cell.
-        order = np.argsort(inv, kind="stable")
-        term_sorted = want[order]
-        first = np.searchsorted(inv[order], np.arange(len(cells)))
-        count = np.bincount(inv, minlength=len(cells))
-        reps = count[cc]
-        k = np.repeat(np.arange(len(cc)), reps)
+        # Per cell, best elevation first (stable, so ties keep the k-d tree's order); then each terminal takes its
+        # cell's list: terminal-major and sorted, as ``assign(presorted=True)`` expects.
+        o = np.lexsort((-elev, cc))
+        cs, cc, elev = cs[o], cc[o], elev[o]
+        cstart = np.searchsorted(cc, np.arange(len(cells)))
+        reps = np.bincount(cc, minlength=len(cells))[inv]
         offs = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
-        return term_sorted[first[cc[k]] + offs], cs[k], elev[k]
+        k = np.repeat(cstart[inv], reps) + offs
+        return np.repeat(want, reps), cs[k], elev[k]
 
     def _rtt(self, sat_pos, x, sat, country_idx, ctx):
         """Terminal → satellite → (ISLs) → gateway → fibre → PoP, round trip (ms); and the gateway index."""
