@@ -2,7 +2,9 @@
 (loopback only; 2,000 requests by default). Server: `leonet serve` (uvicorn) on the seeded example SQLite store.
 Baseline named in the output: the same request's in-process decision time (no HTTP, no store read).
 
-    .venv/bin/python benchmarks/bench_api_latency.py [--rate 200] [--requests 2000]
+    .venv/bin/python benchmarks/bench_api_latency.py [--rate 200] [--requests 2000] [--db postgresql://…]
+
+With ``--db`` the server uses that store (an empty PostgreSQL database, say); it is seeded first.
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ def main() -> None:  # noqa: C901
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--db", default=None, help="Store URL (default: a fresh SQLite file).")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="leonet-bench-")
-    url = f"sqlite:///{tmp}/bench.sqlite"
+    url = args.db or f"sqlite:///{tmp}/bench.sqlite"
     subprocess.run([sys.executable, "-m", "leonet", "db", "seed", "--db", url], check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "leonet", "serve", "--port", str(port), "--db", url],
@@ -78,7 +81,7 @@ def main() -> None:  # noqa: C901
         elapsed = max(ends) - start
         latencies.sort()
         p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
-        print(f"POST /api/v1/decisions, {args.requests} requests at {args.rate:.0f}/s offered "
+        print(f"POST /api/v1/decisions ({url.split(':')[0]}), {args.requests} requests at {args.rate:.0f}/s offered "
               f"({len(latencies) / elapsed:.0f}/s achieved), {len(errors)} errors")
         print(f"latency p50 {p(0.50):.1f} ms, p90 {p(0.90):.1f} ms, p99 {p(0.99):.1f} ms, "
               f"max {latencies[-1]:.1f} ms")

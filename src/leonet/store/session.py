@@ -47,7 +47,8 @@ def make_engine(url: str) -> Engine:
         def _sqlite_begin(conn):  # serialise writers: BEGIN IMMEDIATE takes the write lock up front
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # The API runs sync endpoints in a 40-thread pool: let each thread hold a connection instead of queueing.
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
 
 
 def alembic_config(url: str) -> Config:
