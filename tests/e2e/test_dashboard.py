@@ -126,3 +126,28 @@ def test_frame_time_with_full_constellation_and_10000_terminals(demo, browser):
     assert median < 250.0, f"median frame time {median:.1f} ms"
     assert errors == []
     page.close()
+
+
+def test_drawing_a_zone_on_the_map_and_uploading_it(demo, browser):
+    """Control panel: click vertices on the map, finish the polygon, upload it as a zone; the server has it and
+    the map's zone layer shows it."""
+    page, errors = _open(browser, demo + "/")
+    page.fill("#key", KEY)
+    page.click("#draw-go")
+    box = page.locator("#map").bounding_box()
+    for fx, fy in ((0.30, 0.30), (0.40, 0.30), (0.40, 0.40), (0.30, 0.40)):
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.wait_for_function("!document.getElementById('draw-done').disabled")
+    page.click("#draw-done")
+    drawn = page.input_value("#zone-geojson")
+    assert '"type":"Polygon"' in drawn and drawn.count("[") == 2 + 5  # one ring of 4 vertices, closed
+    page.fill("#zone-name", "drawn monitoring zone")
+    page.select_option("#zone-kind", "monitoring")
+    page.fill("#zone-reason", "drawn in the dashboard test")
+    page.click("#zone-go")
+    page.wait_for_function("document.getElementById('control-msg').textContent.startsWith('201')")
+    zones = httpx.get(f"{demo}/api/v1/live/zones", timeout=10).json()["features"]
+    assert any(z["properties"]["name"] == "drawn monitoring zone" for z in zones)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-drawn-zone.png"))
+    assert errors == []
+    page.close()

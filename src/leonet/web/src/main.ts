@@ -37,7 +37,7 @@ map.on("load", async () => {
   map.addSource("countries", { type: "geojson", data: countries });
   map.addLayer({ id: "land", type: "fill", source: "countries", paint: { "fill-color": "#1d2b45" } });
   map.addLayer({ id: "borders", type: "line", source: "countries", paint: { "line-color": "#3d5278", "line-width": 0.6 } });
-  for (const id of ["zones", "isl", "links", "sats", "ground", "synthetic", "terms", "ellipse", "estimate"]) map.addSource(id, { type: "geojson", data: empty });
+  for (const id of ["zones", "isl", "links", "sats", "ground", "synthetic", "terms", "ellipse", "estimate", "draft"]) map.addSource(id, { type: "geojson", data: empty });
   map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": ["match", ["get", "kind"],
     "blocked_area", "#ef5350", "whitelist_only", "#ffb74d", "disabled_cells", "#d81b60", "#90caf9"],
     "fill-opacity": 0.18 } });
@@ -53,6 +53,9 @@ map.on("load", async () => {
   map.addLayer({ id: "ellipse", type: "line", source: "ellipse", paint: { "line-color": "#ffee58", "line-width": 2 } });
   map.addLayer({ id: "estimate", type: "circle", source: "estimate", paint: { "circle-radius": 4,
     "circle-color": ["match", ["get", "kind"], "reported", "#ffffff", "#ffee58"] } });
+  map.addLayer({ id: "draft-line", type: "line", source: "draft", paint: { "line-color": "#ffffff", "line-width": 2, "line-dasharray": [2, 1] } });
+  map.addLayer({ id: "draft-pts", type: "circle", source: "draft", paint: { "circle-radius": 4, "circle-color": "#ffffff" } });
+  map.on("click", (e: any) => { if (drawing) addVertex(e.lngLat.lng, e.lngLat.lat); });
   map.on("click", "terms", (e: any) => { const s = e.features?.[0]?.properties?.serial; if (s) selectTerminal(s); });
   map.on("click", "zones-fill", (e: any) => {
     const p = e.features?.[0]?.properties; if (!p) return;
@@ -193,6 +196,29 @@ $("zone-go").addEventListener("click", async () => {
   let geometry; try { geometry = JSON.parse(($("zone-geojson") as HTMLTextAreaElement).value); } catch { $("control-msg").textContent = "GeoJSON is not valid JSON"; return; }
   if (await api("/api/v1/zones", { name: ($("zone-name") as HTMLInputElement).value, kind: ($("zone-kind") as HTMLSelectElement).value,
     reason: ($("zone-reason") as HTMLInputElement).value, geometry })) (map.getSource("zones") as any).setData(await (await fetch("/api/v1/live/zones")).json());
+});
+// Drawing a zone: click vertices on the map, then "finish polygon" writes the closed ring into the GeoJSON box.
+let drawing = false;
+let vertices: [number, number][] = [];
+function showDraft() {
+  const ring = vertices.length > 2 ? [...vertices, vertices[0]] : vertices;
+  (map.getSource("draft") as any)?.setData({ type: "FeatureCollection", features: [
+    ...(ring.length > 1 ? [{ type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: ring } }] : []),
+    ...vertices.map((v) => ({ type: "Feature", properties: {}, geometry: { type: "Point", coordinates: v } }))] });
+  $("draw-msg").textContent = drawing ? `${vertices.length} vertices; click the map to add more` : "";
+  ($("draw-done") as HTMLButtonElement).disabled = !(drawing && vertices.length >= 3);
+}
+function addVertex(lon: number, lat: number) {
+  vertices.push([Math.round(lon * 1e5) / 1e5, Math.round(lat * 1e5) / 1e5]);
+  showDraft();
+}
+debug.addVertex = addVertex;
+$("draw-go").addEventListener("click", () => { drawing = true; vertices = []; showDraft(); });
+$("draw-done").addEventListener("click", () => {
+  if (vertices.length < 3) return;
+  ($("zone-geojson") as HTMLTextAreaElement).value = JSON.stringify({ type: "Polygon", coordinates: [[...vertices, vertices[0]]] });
+  drawing = false; vertices = []; showDraft();
+  $("control-msg").textContent = "polygon ready: name it, give a reason, then upload";
 });
 $("pause").addEventListener("click", () => api("/api/v1/live/control", { paused: !(last?.paused) }));
 $("speed").addEventListener("change", () => api("/api/v1/live/control", { speed: Number(($("speed") as HTMLSelectElement).value) }));
