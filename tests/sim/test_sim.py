@@ -202,3 +202,18 @@ def test_presorted_candidates_assign_exactly_like_the_sorting_path():
     assert (fast.reason == Assignment.CAPACITY).any() and (fast.reason == Assignment.SERVED).any()
     assert np.array_equal(fast.satellite, slow.satellite) and np.array_equal(fast.reason, slow.reason)
     assert np.allclose(fast.throughput_mbps, slow.throughput_mbps)
+
+
+def test_a_moving_spoofer_is_caught_and_moving_honest_terminals_are_not(tmp_path):
+    """The roaming car (80 km/h, Kyiv → Zhytomyr) made to report a fixed spoofed position 30 km away: judged on
+    each slot's pass by the fit of its reported position, it is flagged; the honest ship and car are not."""
+    sc = load_scenario(default_scenario_path())
+    terms = [t.model_copy(update={"gps": "spoofed", "spoof_lat_deg": 50.70, "spoof_lon_deg": 30.40})
+             if t.serial == "ut-ua-roam-01" else t for t in sc.terminals]
+    s = Simulation(sc.model_copy(update={"terminals": terms}), f"sqlite:///{tmp_path / 'mv.sqlite'}")
+    flagged = set()
+    for _ in range(6):
+        s.step()
+        flagged |= {x for x in s.serials if "unexpected_location" in s.terminal(x).alerts}
+    assert "ut-ua-roam-01" in flagged and s.terminal("ut-ua-roam-01").speed_kmh > 5
+    assert "ut-ship-01" not in flagged

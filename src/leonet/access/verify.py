@@ -140,3 +140,24 @@ def inconsistent(fix: Fix, reported_lat_deg: np.ndarray, reported_lon_deg: np.nd
         inv = np.linalg.inv(fix.cov_km2[ok])
         d2[ok] = np.einsum("mi,mij,mj->m", d[ok], inv, d[ok])
     return np.where(ok, d2 > threshold, False), d2
+
+
+def fit_inconsistent(meas: Measurements, reported_lat_deg: np.ndarray, reported_lon_deg: np.ndarray,
+                     alt_km: np.ndarray, range_noise_m: float, range_rate_noise_mps: float,
+                     false_alarm: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Goodness of fit of the *reported* position itself: (flag, whitened residual cost). Under "the terminal is
+    where it says", the cost is χ² with one degree of freedom per finite sample; the position is inconsistent
+    when the cost exceeds that distribution's 1 − ``false_alarm`` quantile. Needs no estimate, so it also works
+    for a single satellite pass (whose left/right mirror ambiguity rules out a unique fix) and thus for moving
+    terminals judged on the current slot alone. Fewer than 3 samples or no reported position → not flagged."""
+    from scipy.stats import chi2
+
+    w_r, w_d = 1000.0 / range_noise_m, 1000.0 / range_rate_noise_mps
+    lat = np.deg2rad(np.asarray(reported_lat_deg, dtype=float))
+    lon = np.deg2rad(np.asarray(reported_lon_deg, dtype=float))
+    r = _residuals(np.nan_to_num(lat), np.nan_to_num(lon), alt_km, meas, w_r, w_d)
+    cost = np.einsum("mk,mk->m", r, r)
+    dof = np.isfinite(meas.range_km).sum(axis=1) + np.isfinite(meas.range_rate_km_s).sum(axis=1)
+    ok = np.isfinite(lat) & np.isfinite(lon) & (np.isfinite(meas.range_km).sum(axis=1) >= 3)
+    limit = chi2.ppf(1.0 - false_alarm, np.maximum(dof, 1))
+    return ok & (cost > limit), np.where(ok, cost, np.nan)

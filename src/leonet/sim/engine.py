@@ -317,10 +317,17 @@ class Simulation:
                                   both.range_rate_km_s[idx])
         fix = verify.estimate(sub, self.alt_km[idx], cfg.range_noise_m, cfg.range_rate_noise_mps)
         flag, d2 = verify.inconsistent(fix, rep_lat[idx], rep_lon[idx], cfg.chi2_threshold)
-        # The estimator assumes a terminal at rest over the two slots; moving terminals are not judged.
+        # The two-slot estimate assumes a terminal at rest across both slots. A moving terminal is judged on the
+        # current slot alone, by the goodness of fit of the position it reports (no fix needed, so the single
+        # pass's mirror ambiguity does not matter); its shown fix stays the two-slot estimate's.
         still = self.state["speed"][idx] < 5.0
-        flag &= still
-        d2 = np.where(still, d2, np.nan)
+        moving = idx[~still]
+        if moving.size:
+            now = verify.Measurements(sp[moving], sv[moving], meas.range_km[moving], meas.range_rate_km_s[moving])
+            mflag, mcost = verify.fit_inconsistent(now, rep_lat[moving], rep_lon[moving], self.alt_km[moving],
+                                                   cfg.range_noise_m, cfg.range_rate_noise_mps)
+            flag[~still] = mflag
+            d2[~still] = mcost  # the fit's χ² statistic stands in for the Mahalanobis distance (NaN: not judged)
         st["est_lat"][idx], st["est_lon"][idx] = fix.lat_deg, fix.lon_deg
         st["major"][idx], st["minor"][idx], st["angle"][idx] = fix.major_km, fix.minor_km, fix.angle_deg
         # Flag only after two inconsistent checks in a row (one bad fix is not evidence); keep the flag while
