@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -172,10 +173,8 @@ class Simulation:
         usage of an account is set anew (a new billing period, data added), its metering restarts."""
         if ctx.data_cap_gb is None or not np.isfinite(ctx.data_cap_gb).any():
             return ctx
-        from dataclasses import replace
-
-        acct = ctx.account_of[ctx.terminal_index(self.serials_arr)]
-        acct = np.where(ctx.terminal_index(self.serials_arr) >= 0, acct, -1)
+        ti = ctx.terminal_index(self.serials_arr)
+        acct = np.where(ti >= 0, ctx.account_of[np.maximum(ti, 0)], -1) if ctx.account_of.size else np.full(ti.size, -1)
         if self._last_usage_stamp is not None:
             n = min(len(self._last_usage_stamp), len(ctx.data_used_stamp))
             reset = np.flatnonzero(ctx.data_used_stamp[:n] != self._last_usage_stamp[:n])
