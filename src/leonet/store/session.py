@@ -48,7 +48,10 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         return engine
     # The API runs sync endpoints in a 40-thread pool: let each thread hold a connection instead of queueing.
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    # No pool_pre_ping: its extra round trip per checkout (two checkouts per request) tipped a 2-core box into
+    # queueing at 200 decisions/s (p50 4 ms → up to 230 ms, benchmarks/bench_api_latency.py --db); connections
+    # are recycled after 30 min instead, and one that died with its server fails one request and is replaced.
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800)
 
 
 def alembic_config(url: str) -> Config:
