@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leonet.access import audit
 from leonet.access.borders import borders
 from leonet.access.policy import PLAN_MAX_SPEED_KMH, PLANS, UNSUPPORTED_HARDWARE, PolicyContext, country_status_array
-from leonet.access.zones import ZoneIndex, ZoneRule, cells_geometry, validate_geojson
+from leonet.access.zones import ZoneIndex, ZoneRule, zone_area
 from leonet.store.models import Account, Country, Terminal, WhitelistEntry, Zone
 
 
@@ -33,11 +33,6 @@ def _country_index(codes: list[str]) -> np.ndarray:
     return np.array([lookup.get(c, -1) for c in codes], dtype=np.int64)
 
 
-def _zone_geometry(zone: Zone):
-    geom = validate_geojson(zone.geometry)
-    return cells_geometry(geom) if zone.kind == "disabled_cells" else geom
-
-
 def load_context(session: Session, at: datetime | None = None) -> PolicyContext:
     """Read licensing, terminals, accounts, zones and whitelists valid at ``at`` (default now)."""
     at = _aware(at) or datetime.now(UTC)
@@ -56,7 +51,7 @@ def load_context(session: Session, at: datetime | None = None) -> PolicyContext:
     keys = sorted(i * 1024 + int(ci) for i, a in enumerate(accts)
                   for ci in _country_index(list(a.allowed_regions or [])) if ci >= 0)
     zones = [z for z in session.execute(select(Zone).order_by(Zone.id)).scalars()]
-    rules = [ZoneRule(z.id, z.name, z.kind, _zone_geometry(z), _aware(z.valid_from), _aware(z.valid_to),
+    rules = [ZoneRule(z.id, z.name, z.kind, zone_area(z.kind, z.geometry), _aware(z.valid_from), _aware(z.valid_to),
                       z.reason, z.max_speed_kmh) for z in zones]
     entries = session.execute(select(WhitelistEntry)).scalars().all()
     index_of_serial = {s: i for i, s in enumerate(serials.tolist())}

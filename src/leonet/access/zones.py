@@ -37,6 +37,12 @@ def cells_geometry(geom: shapely.Geometry, resolution: int = DISABLED_CELL_RESOL
     return shapely.union_all(hexes)
 
 
+def zone_area(kind: str, geometry: dict) -> shapely.Geometry:
+    """The area a stored zone acts on: its polygon, or for ``disabled_cells`` the H3 cells it switches off."""
+    geom = validate_geojson(geometry)
+    return cells_geometry(geom) if kind == "disabled_cells" else geom
+
+
 def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geometry:
     """A shapely (Multi)Polygon from GeoJSON, or a LeonetInputError naming the problem and the value."""
     if not isinstance(geometry, dict):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import shapely
 from scipy.spatial import cKDTree
 
 from leonet import C_KM_S
@@ -20,6 +21,7 @@ from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
 from leonet.access.detect import UNAUTHORIZED_CODES, build_incidents
 from leonet.access.policy import decide_batch
+from leonet.access.zones import zone_area
 from leonet.ground.geometry import look_angles, look_angles_paired
 from leonet.network.isl import plus_grid
 from leonet.network.routing import distances_to_ground
@@ -457,16 +459,7 @@ class Simulation:
         from leonet.store.models import Zone
 
         with self.sessions() as session:
-            return [{"id": z.id, "name": z.name, "kind": z.kind, "geometry": _shown_geometry(z), "reason": z.reason}
+            # Shown as the area each zone acts on (disabled_cells: its H3 cells, not the polygon drawn).
+            return [{"id": z.id, "name": z.name, "kind": z.kind, "reason": z.reason,
+                     "geometry": shapely.geometry.mapping(zone_area(z.kind, z.geometry))}
                     for z in session.execute(select(Zone)).scalars()]
-
-
-def _shown_geometry(zone) -> dict:
-    """A zone as drawn on the map: for ``disabled_cells``, the H3 cells it switches off."""
-    if zone.kind != "disabled_cells":
-        return zone.geometry
-    import shapely
-
-    from leonet.access.zones import cells_geometry, validate_geojson
-
-    return shapely.geometry.mapping(cells_geometry(validate_geojson(zone.geometry)))
