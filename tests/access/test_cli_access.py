@@ -58,10 +58,11 @@ def test_serve_contract_with_env_admin_key(tmp_path):
         base = f"http://127.0.0.1:{port}"
         for _ in range(150):
             try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/api/v1/ready", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         assert httpx.get(f"{base}/api/v1/zones").status_code == 401
         r = httpx.get(f"{base}/api/v1/zones", headers={"Authorization": "Bearer k-admin-123"})
         assert r.status_code == 200 and r.json() == []

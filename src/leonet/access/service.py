@@ -132,13 +132,16 @@ def record_sale(session: Session, actor: str, serial: str, seller: str, buyer: s
     from_org, to_org = get_org(session, seller), get_org(session, buyer)
     if acting_org_id is not None and from_org.id != acting_org_id:
         raise Forbidden("a reseller may record only its own sales")
-    if term.holder_id != from_org.id:
-        holder = session.get(Organisation, term.holder_id)
-        raise Conflict(f"field 'seller', value {seller!r}: does not hold terminal {serial} "
-                       f"(held by {holder.name if holder else term.holder_id})")
+    if term.holder_id != from_org.id:  # never name the holder: it may be another reseller's business
+        raise Conflict(f"field 'seller', value {seller!r}: does not hold terminal {serial}")
     if from_org.id == to_org.id:
         raise LeonetInputError("seller and buyer are the same", field="buyer", value=buyer)
+    if to_org.kind == "manufacturer":
+        raise LeonetInputError("a terminal is not sold back to a manufacturer (record a return as an indirect "
+                               "sale to a distributor)", field="buyer", value=buyer)
     at = _not_future(at, "at")
+    if at < _aware(term.created_at):
+        raise LeonetInputError("is before the terminal was made", field="at", value=at.isoformat())
     _choice(channel, ("direct", "indirect"), "channel")
     _iso(country, "country")
     last = session.execute(select(Transfer).where(Transfer.terminal_serial == serial)

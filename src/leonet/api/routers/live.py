@@ -1,7 +1,8 @@
 """The dashboard's live feed: satellites and terminals streamed as server-sent events, plus read-only views of
 zones, a terminal (state, history, provenance, error ellipse) and incidents, and the time control.
 
-Read-only views need no key (``leonet demo`` binds 127.0.0.1); the time control needs an admin key."""
+Every view needs a key or session (admin, regulator or viewer; a viewer sees no provenance and no evidence report);
+the time control needs an admin key."""
 
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ from pydantic import BaseModel, Field
 from leonet.access import service
 from leonet.access.codes import CODE_NAMES
 from leonet.access.detect import write_evidence
-from leonet.api.auth import Principal, require
+from leonet.access.keys import Principal
+from leonet.api.auth import require
 from leonet.api.routers.sim import live_simulation as _sim
+from leonet.store.session import reader
 
-router = APIRouter(prefix="/api/v1/live", tags=["dashboard"])
+router = APIRouter(prefix="/api/v1/live", tags=["dashboard"],
+                   dependencies=[Depends(require("admin", "regulator", "viewer"))])
+_REPORT_CACHE: dict[int, tuple[tuple, float, str]] = {}
+REPORT_CACHE_S = 15.0  # the evidence report is rebuilt at most this often per server (it costs seconds of CPU)
 CODE_NAMES_LUT = np.array([CODE_NAMES.get(v, "UNKNOWN_STATE") for v in range(18)], dtype=object)
 
 
@@ -94,18 +100,20 @@ def zones(request: Request) -> dict:
 
 
 @router.get("/terminals/{serial}")
-def terminal(serial: str, request: Request) -> dict:
+def terminal(serial: str, request: Request, who: Principal = Depends(require("admin", "regulator", "viewer"))) -> dict:
     sim = _sim(request)
     try:
         t = sim.terminal(serial)
     except KeyError:
         raise HTTPException(404, f"unknown serial: field 'serial', value {serial!r}") from None
     h = sim.history(serial, 300)
-    with sim.sessions() as session:
-        try:
-            prov = service.provenance(session, serial)
-        except service.NotFound:
-            prov = None
+    prov = None
+    if who.role != "viewer":  # provenance is not map data
+        with reader(sim.sessions)() as session:
+            try:
+                prov = service.provenance(session, serial)
+            except service.NotFound:
+                prov = None
     state = {k: _num(v) for k, v in t.as_dict().items()}
     return {"state": state, "provenance": prov,
             "history": {"t_s": [_num(float(v)) for v in h.t_s], "rtt_ms": [_num(float(v)) for v in h.rtt_ms],
@@ -118,15 +126,22 @@ def incidents(request: Request) -> list[dict]:
 
 
 @router.get("/incidents/report", response_class=PlainTextResponse)
-def incidents_report(request: Request) -> str:
-    """The evidence report (Markdown), regenerated from the live incidents."""
+def incidents_report(request: Request, _: Principal = Depends(require("admin", "regulator"))) -> str:
+    """The evidence report (Markdown), regenerated from the live incidents at most every 15 s (cached)."""
     import tempfile
     from pathlib import Path
 
     sim = _sim(request)
-    out = Path(tempfile.mkdtemp(prefix="leonet-evidence-"))
-    paths = write_evidence(sim.incidents(), out, sim.zones_geojson())
-    return paths[1].read_text(encoding="utf-8")
+    incidents = sim.incidents()
+    key = (getattr(sim, "slot_index", None), len(incidents))
+    hit = _REPORT_CACHE.get(id(sim))
+    if hit is not None and hit[0] == key and time.monotonic() - hit[1] < REPORT_CACHE_S:
+        return hit[2]
+    with tempfile.TemporaryDirectory(prefix="leonet-evidence-") as out:  # removed again: no leak per request
+        paths = write_evidence(incidents, Path(out), sim.zones_geojson())
+        text = paths[1].read_text(encoding="utf-8")
+    _REPORT_CACHE[id(sim)] = (key, time.monotonic(), text)
+    return text
 
 
 class ControlIn(BaseModel):
