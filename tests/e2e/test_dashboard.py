@@ -148,7 +148,8 @@ def test_drawing_a_zone_on_the_map_and_uploading_it(demo, browser):
     page.fill("#zone-reason", "drawn in the dashboard test")
     page.click("#zone-go")
     page.wait_for_function("document.getElementById('control-msg').textContent.startsWith('201')")
-    zones = httpx.get(f"{demo}/api/v1/live/zones", timeout=10, headers={"Authorization": f"Bearer {KEY}"}).json()["features"]
+    zones = httpx.get(f"{demo}/api/v1/live/zones", timeout=10,
+                      headers={"Authorization": f"Bearer {KEY}"}).json()["features"]
     assert any(z["properties"]["name"] == "drawn monitoring zone" for z in zones)
     page.screenshot(path=str(ARTIFACTS / "dashboard-drawn-zone.png"))
     assert errors == []

@@ -40,6 +40,7 @@ class Readiness:
         self.event = threading.Event()
         self.start_to_ready_s: float | None = None
         self.error: str | None = None
+        self.on_ready: list = []  # callbacks(start_to_ready_s), e.g. `leonet serve` printing the URL
 
     def load(self) -> None:
         from leonet.access.decisions import POLICY
@@ -49,6 +50,8 @@ class Readiness:
                 POLICY.snapshot(session)
             self.start_to_ready_s = time.monotonic() - self.started
             self.event.set()
+            for callback in self.on_ready:
+                callback(self.start_to_ready_s)
         except Exception as exc:  # reported by /ready (and the log), the server keeps answering health
             self.error = f"{type(exc).__name__}: {exc}"
 

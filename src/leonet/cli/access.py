@@ -6,26 +6,41 @@ from pathlib import Path
 
 import typer
 
-from leonet.cli.common import user_errors
+from leonet.cli.common import ensure_port_free, say, user_errors
 
 db_app = typer.Typer(help="Database schema and seed data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
+HOST_HELP = "Interface to bind; beyond localhost every endpoint still needs a key (except health and docs)."
 DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $LEONET_DB or sqlite:///leonet.sqlite."
 
 
 def serve(port: int = typer.Option(8000, "--port"), db: str = typer.Option(None, "--db", help=DB_HELP),
-          host: str = typer.Option("127.0.0.1", "--host")) -> None:
+          host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP)) -> None:
     """Run the REST API (OpenAPI at /docs); creates/upgrades the schema on first start."""
+    import time
+
+    started = time.monotonic()
+    ensure_port_free(host, port)
     import uvicorn
 
     from leonet.api.app import create_app
+    from leonet.store.session import default_url, display_url, normalise_url
 
+    url = normalise_url(db or default_url())
+    say(f"leonet serve: opening the store {display_url(url)} (schema upgraded to head if needed)")
     with user_errors():
-        app = create_app(db)
+        app = create_app(url, started_monotonic=started)
     from leonet.web.serve import attach_dashboard
 
     attach_dashboard(app)
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    say(f"listening on {base}/ — loading the policy context (borders, licensing, zones); "
+        f"{base}/api/v1/ready answers 200 when done")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        say(f"note: bound to {host}: reachable beyond this machine; every endpoint except health, readiness and "
+            "docs needs a key")
+    app.state.readiness.on_ready.append(lambda s: say(f"ready in {s:.1f} s: {base}/  (API docs {base}/docs)"))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

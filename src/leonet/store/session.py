@@ -37,6 +37,13 @@ POOL_TIMEOUT_S = 10
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+def display_url(url: str) -> str:
+    """The URL without its password (for messages)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
