@@ -58,10 +58,11 @@ def terminals(scenario: Path = typer.Option(None, "--scenario", help="Scenario T
     with user_errors():
         sim = Simulation(load_scenario(scenario or default_scenario_path()), record=False)
         sim.step()
-        states = [sim.terminal(s) for s in sim.serials]
+        sc = sim.scenario
+        states = [sim.terminal(s) for s in sim.serials()]
         table = pa.table({"serial": [s.serial for s in states], "lat_deg": [s.true_lat_deg for s in states],
                           "lon_deg": [s.true_lon_deg for s in states], "code": [s.code.name for s in states],
-                          "served": [s.served for s in states], "gps": [str(g) for g in sim.gps],
+                          "served": [s.served for s in states], "gps": [t.gps for t in sc.terminals],
                           "label": [s.label for s in states]})
         write_tables(out, [table])
     typer.echo(f"wrote {len(states)} terminals to {out}")
@@ -109,7 +110,7 @@ def demo(port: int = typer.Option(8000, "--port"), speed: float = typer.Option(1
     attach_dashboard(app)
     url = f"http://{host}:{port}/"
     login = f"{url}#key={_login_key(app)}"
-    typer.echo(f"leonet demo: {sc.name}, {len(sim.serials)} terminals, {sim.constellation.num_sats} satellites, "
+    typer.echo(f"leonet demo: {sc.name}, {len(sim.serials())} terminals, {sim.network().num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")
     typer.echo(f"log in to the dashboard (one-time link, valid 12 h): {login}")
     app.state.readiness.on_ready.append(lambda s: say(f"ready in {s:.1f} s: {url}"))
