@@ -64,8 +64,8 @@ def cached_context(session: Session, at: datetime) -> PolicyContext:
 def _zone_of(ctx: PolicyContext, lat, lon, at: datetime) -> int | None:
     if lat is None or lon is None or not (np.isfinite(lat) and np.isfinite(lon)):
         return None
-    for z in ctx.zones.members_exact(float(lat), float(lon)):
-        if ctx.zones.zones[z].active_at(at):
+    for z, idx in enumerate(ctx.zones.members(np.array([float(lat)]), np.array([float(lon)]))):
+        if idx.size and ctx.zones.zones[z].active_at(at):
             return ctx.zones.zones[z].zone_id
     return None
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from leonet.access import service
 from leonet.access.codes import CODE_NAMES
 from leonet.access.detect import write_evidence
-from leonet.access.zones import zones_geojson
 from leonet.access.keys import Principal
+from leonet.access.zones import zones_geojson
 from leonet.api.auth import require
 from leonet.api.deps import read_db
 from leonet.api.routers.sim import live_simulation as _sim
