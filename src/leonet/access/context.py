@@ -148,3 +148,17 @@ def hypothetical_context(base: PolicyContext, plan: str, serials: np.ndarray, la
         allowed_keys=np.zeros(0, dtype=np.int64), has_allowed=np.zeros(m, dtype=bool), zones=base.zones,
         whitelist=[np.zeros(0, dtype=np.int64) for _ in base.zones.zones],
         speed_exempt=[np.zeros(0, dtype=np.int64) for _ in base.zones.zones], border_scale=base.border_scale)
+
+
+def shipped_context(at: datetime) -> PolicyContext:
+    """A context with no store: no terminals, accounts or zones (what-ifs fill in hypothetical terminals; the
+    caller sets the licensing statuses)."""
+    empty_i = np.zeros(0, dtype=np.int64)
+    empty_f = np.zeros(0, dtype=float)
+    return PolicyContext(
+        at=_aware(at), policy_version="shipped", country_status=country_status_array({}),
+        serials=np.array([], dtype="<U1"), account_of=empty_i, hardware_ok=np.zeros(0, dtype=bool), plan=empty_i,
+        status=np.array([], dtype=str), home=empty_i, service_lat=empty_f, service_lon=empty_f,
+        service_radius_km=empty_f, max_speed_kmh=empty_f, abroad_days=empty_f, allowed_keys=empty_i,
+        has_allowed=np.zeros(0, dtype=bool), zones=ZoneIndex([]), whitelist=[], speed_exempt=[],
+        data_cap_gb=empty_f, data_used_gb=empty_f, data_used_stamp=empty_f)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+
 import typer
 
 from leonet.cli.common import ensure_port_free, say, user_errors
@@ -86,19 +88,37 @@ def decide(
 
 
 @audit_app.command("verify")
-def audit_verify(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """Walk the hash chain; exit 1 and list the problems if any record was edited or deleted."""
+def audit_verify(db: str = typer.Option(None, "--db", help=DB_HELP),
+                 checkpoint: Path = typer.Option(None, "--checkpoint", help="Head checkpoint file (default "
+                                                 "$LEONET_AUDIT_CHECKPOINT, or <sqlite file>.audit-head.json).")) -> None:
+    """Prove the state: walk the hash chain, compare its head with the checkpoint kept outside the database (a
+    deleted tail or a rewritten, re-chained history), and replay the log against the state tables (direct edits,
+    by table and key). Exit 1 listing the problems; exit 2 if the database does not exist or has no schema."""
     from leonet.access import audit
-    from leonet.store.session import open_store
+    from leonet.access import checkpoint as cp
+    from leonet.access.reconcile import reconcile
+    from leonet.store.models import AuditRecord
+    from leonet.store.session import default_url, normalise_url, open_existing
 
-    with open_store(db)() as session:
-        problems = audit.verify(session)
-        n = audit.count(session)
-    if problems:
-        for p in problems:
+    with user_errors():
+        url = normalise_url(db or default_url())
+        sessions = open_existing(url)
+        with sessions() as session:
+            problems = audit.verify(session)
+            n = audit.count(session)
+            hashes = {seq: h for seq, h in session.execute(select(AuditRecord.seq, AuditRecord.hash))}
+            cp_problems, notes = cp.check(hashes, max(hashes, default=0),
+                                          checkpoint if checkpoint is not None else cp.path_for(url))
+            state_problems = reconcile(session)
+        sessions.kw["bind"].dispose()
+    for note in notes:
+        say(f"note: {note}")
+    everything = problems + cp_problems + state_problems
+    if everything:
+        for p in everything:
             typer.echo(f"TAMPERED: {p}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"audit log intact: {n} records")
+    typer.echo(f"audit log intact: {n} records; checkpoint matches; state tables agree with the log")
 
 
 def register(app: typer.Typer) -> None:

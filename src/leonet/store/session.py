@@ -111,3 +111,27 @@ def reader(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 
 
 _READERS: dict[int, tuple] = {}
+
+
+def open_existing(url: str | None = None) -> sessionmaker[Session]:
+    """Session factory for a store that must already exist with leonet's schema (read-only commands): never
+    creates a file, a schema or a table. Raises ``LeonetInputError`` naming the store otherwise."""
+    from sqlalchemy import inspect
+
+    from leonet.errors import LeonetInputError
+
+    url = shown = normalise_url(url or default_url())
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if not path or ":memory:" in url or not Path(path).is_file():
+            raise LeonetInputError("no database there (nothing was created); check the path or create it with "
+                                   "`leonet db upgrade --db URL`", field="--db", value=display_url(shown))
+        url = f"sqlite:///file:{Path(path).resolve()}?mode=rw&uri=true"
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    if not {"alembic_version", "audit_log", "terminals"} <= tables:
+        engine.dispose()
+        raise LeonetInputError("this database has no leonet schema; create it with `leonet db upgrade --db URL`",
+                               field="--db", value=display_url(shown))
+    return sessionmaker(bind=engine, expire_on_commit=False)
