@@ -12,8 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leonet.access.codes import DisablementCode
-from leonet.store.models import Account, ApiKey, AuditRecord, Country, Organisation, Terminal, Transfer, \
-    WhitelistEntry, Zone
+from leonet.store.models import (
+    Account,
+    ApiKey,
+    AuditRecord,
+    Country,
+    Organisation,
+    Terminal,
+    Transfer,
+    WhitelistEntry,
+    Zone,
+)
 
 State = dict[str, dict[object, dict[str, object]]]
 

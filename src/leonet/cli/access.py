@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 import typer
+from sqlalchemy import select
 
 from leonet.cli.common import ensure_port_free, say, user_errors
 
 db_app = typer.Typer(help="Database schema and seed data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
+CHECKPOINT_HELP = "Head checkpoint file (default $LEONET_AUDIT_CHECKPOINT, or <sqlite file>.audit-head.json)."
 HOST_HELP = "Interface to bind; beyond localhost every endpoint still needs a key (except health and docs)."
 DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $LEONET_DB or sqlite:///leonet.sqlite."
 
@@ -89,8 +89,7 @@ def decide(
 
 @audit_app.command("verify")
 def audit_verify(db: str = typer.Option(None, "--db", help=DB_HELP),
-                 checkpoint: Path = typer.Option(None, "--checkpoint", help="Head checkpoint file (default "
-                                                 "$LEONET_AUDIT_CHECKPOINT, or <sqlite file>.audit-head.json).")) -> None:
+                 checkpoint: Path = typer.Option(None, "--checkpoint", help=CHECKPOINT_HELP)) -> None:
     """Prove the state: walk the hash chain, compare its head with the checkpoint kept outside the database (a
     deleted tail or a rewritten, re-chained history), and replay the log against the state tables (direct edits,
     by table and key). Exit 1 listing the problems; exit 2 if the database does not exist or has no schema."""
