@@ -83,7 +83,8 @@ def access_ms(up_range_km, key: NoiseKey, p: LatencyParams):
 
 def mean_access_ms(up_range_km, p: LatencyParams):
     """Expectation of ``access_ms``."""
-    return 2.0 * p.frame_ms + 2.0 * np.asarray(up_range_km, float) / C_KM_S * 1000.0 + p.request_grant_frames * p.frame_ms
+    up_ms = 2.0 * np.asarray(up_range_km, float) / C_KM_S * 1000.0
+    return 2.0 * p.frame_ms + up_ms + p.request_grant_frames * p.frame_ms
 
 
 def queue_ms(utilisation, p: LatencyParams):
