@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import gamma
+from scipy.special import gammaincinv
 
 from leonet.radio import demand, latency, linkbudget, modcod, model, noise, weather
 from leonet.radio.atmosphere import Climate
@@ -97,8 +97,8 @@ class RadioRuntime:
             return mean
         u = noise.uniform(self.seed, slot_index, np.asarray(cells, dtype=np.uint64), np.zeros(1, np.int64), 11)[:, 0]
         shape = 1.0 / r.burst_cv ** 2
-        return np.where(mean > 0, gamma.ppf(np.clip(u, 1e-12, 1 - 1e-12), shape, scale=np.maximum(mean, 1e-12) / shape),
-                        0.0)
+        draw = gammaincinv(shape, np.clip(u, 1e-12, 1 - 1e-12)) * np.maximum(mean, 1e-12) / shape  # Gamma inverse CDF
+        return np.where(mean > 0, draw, 0.0)
 
     def offered_mbps(self, peak_mbps: np.ndarray, slot_index: int, t_unix_s: float, lon_deg) -> np.ndarray:
         """The scenario terminals' offered load: their peak demand, or on/off bursty around a busy-hour mean."""
