@@ -49,7 +49,7 @@ def _opt(col, i: int) -> float | None:
 def terminal_view(arr: SlotArrays, i: int, meta: dict, gateway_names: tuple[str, ...], alt_km: float,
                   gps: str, label: str, t_in_slot_s: float) -> TerminalView:
     st = arr.state
-    served = bool(st.sat[i] >= 0) and arr.path_id[i] >= 0
+    served = bool(st.sat[i] >= 0 and arr.path_id[i] >= 0)
     code = C(int(st.code[i])) if st.slot_index >= 0 else C.UNKNOWN_STATE
     alerts = set()
     if st.unexpected_location[i]:
