@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leonet.errors import LeonetInputError
+from leonet.population.spec import Population
 
 
 class _Model(BaseModel):
@@ -89,7 +90,8 @@ class Scenario(_Model):
     location_check: LocationCheck = Field(default_factory=LocationCheck)
     pops: list[Site]
     gateways: list[Gateway]
-    terminals: list[TerminalSpec]
+    terminals: list[TerminalSpec] = Field(default_factory=list)
+    population: Population | None = Field(default=None, description="Generated terminals (docs/population.md)")
 
     @field_validator("start")
     @classmethod
@@ -124,11 +126,18 @@ def load_scenario(path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise LeonetInputError(f"invalid TOML: {exc}", file=str(path)) from None
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         e = exc.errors()[0]
         field = ".".join(str(p) for p in e["loc"]) or "scenario"
         raise LeonetInputError(e["msg"], file=str(path), field=field, value=e.get("input")) from None
+    if scenario.population is not None:  # GeoJSON files named in the scenario are relative to it
+        from leonet.population.generate import SHIPPED_AREAS
+
+        for g in scenario.population.diverted:
+            if g.use_area not in SHIPPED_AREAS and not Path(g.use_area).is_absolute():
+                g.use_area = str(path.resolve().parent / g.use_area)
+    return scenario
 
 
 def default_scenario_path() -> Path:

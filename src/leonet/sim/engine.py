@@ -57,6 +57,10 @@ class Simulation:
         if scenario.control_plane == "example":
             with self.sessions.begin() as session:
                 seeding.load_example(session)
+        from leonet.sim.population import materialise
+
+        scenario, self.population = materialise(scenario, self.sessions)  # ground truth: scoring/debug only
+        self.scenario = scenario
         net = scenario.network
         self.constellation = preset(net.constellation).with_epoch(scenario.start)
         self.isl = plus_grid(self.constellation)
