@@ -137,6 +137,9 @@ def load_scenario(path: str | Path) -> Scenario:
         for g in scenario.population.diverted:
             if g.use_area not in SHIPPED_AREAS and not Path(g.use_area).is_absolute():
                 g.use_area = str(path.resolve().parent / g.use_area)
+        for g in scenario.population.legit:
+            if g.exclude_area and g.exclude_area not in SHIPPED_AREAS and not Path(g.exclude_area).is_absolute():
+                g.exclude_area = str(path.resolve().parent / g.exclude_area)
     return scenario
 
 

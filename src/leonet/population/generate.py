@@ -23,7 +23,7 @@ from leonet.population.spec import PLANS, DivertedGroup, LegitGroup, Population
 
 KM_PER_DEG = 111.195  # km per degree of latitude on the 6371.0088 km sphere
 GPS_KINDS = ("true", "jammed", "spoofed")
-SHIPPED_AREAS = ("front_line_illustrative",)
+SHIPPED_AREAS = ("front_line_illustrative", "occupied_side_illustrative")
 
 
 @dataclass
@@ -75,19 +75,20 @@ def _country_box(code: str) -> tuple[float, float, float, float]:
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def _accept(lat, lon, group: LegitGroup) -> np.ndarray:
+def _accept(lat, lon, group: LegitGroup, exclude: shapely.Geometry | None = None) -> np.ndarray:
     b = borders()
     where = b.codes[b.index_batch(lat, lon)]
+    ok = np.ones(lat.shape, dtype=bool) if exclude is None else ~shapely.contains_xy(exclude, lon, lat)
     if group.country is not None:
-        return where == group.country
+        return ok & (where == group.country)
     if group.surface == "sea":
-        return where == ""
+        return ok & (where == "")
     if group.surface == "land":
-        return where != ""
-    return np.ones(lat.shape, dtype=bool)
+        return ok & (where != "")
+    return ok
 
 
-def _place_legit(group: LegitGroup, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+def _place_legit(group: LegitGroup, n: int, rng, base_dir: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     lat, lon = np.zeros(n), np.zeros(n)
     todo = np.arange(n)
     g = gazetteer()
@@ -96,6 +97,9 @@ def _place_legit(group: LegitGroup, n: int, rng) -> tuple[np.ndarray, np.ndarray
         raise LeonetInputError("no gazetteer place in this country; use density = 'uniform'",
                                field=f"population.legit.{group.name}.country", value=group.country)
     box = group.bbox if group.bbox is not None else _country_box(group.country)
+    exclude = None if group.exclude_area is None else load_use_area(group.exclude_area, base_dir)
+    if exclude is not None:
+        shapely.prepare(exclude)
     for _ in range(12):
         k = todo.size
         if group.density == "places":
@@ -107,7 +111,7 @@ def _place_legit(group: LegitGroup, n: int, rng) -> tuple[np.ndarray, np.ndarray
         else:
             la = np.rad2deg(np.arcsin(rng.uniform(np.sin(np.deg2rad(box[1])), np.sin(np.deg2rad(box[3])), k)))
             lo = rng.uniform(box[0], box[2], k)
-        ok = _accept(la, lo, group)
+        ok = _accept(la, lo, group, exclude)
         lat[todo[ok]], lon[todo[ok]] = la[ok], lo[ok]
         todo = todo[~ok]
         if todo.size == 0:
@@ -125,7 +129,7 @@ def load_use_area(name: str, base_dir: Path | None) -> shapely.Geometry:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise LeonetInputError("GeoJSON file not found", field="population.diverted.use_area",
+            raise LeonetInputError("GeoJSON file not found", field="population: use_area / exclude_area",
                                    value=str(path)) from None
     data = json.loads(text)
     feats = data["features"] if data.get("type") == "FeatureCollection" else [data]
@@ -204,7 +208,7 @@ def generate(spec: Population, seed: int, duration_s: float = 3600.0, base_dir: 
     for k, g in enumerate(spec.legit):
         n = int(round(g.count * spec.scale))
         rng = _rng(seed, k)
-        lat, lon = _place_legit(g, n, rng)
+        lat, lon = _place_legit(g, n, rng, base_dir)
         lat1, lon1, speed = _motion(g, lat, lon, n, rng, duration_s)
         share = np.array([g.plans.get(p, 0.0) for p in PLANS])
         plan = rng.choice(len(PLANS), size=n, p=share / share.sum())

@@ -58,8 +58,8 @@ def insert_records(session: Session, pop: PopulationArrays, actor: str = "popula
             home = str(pop.account_country[pop.group == k][0]) if (pop.group == k).any() else "US"
             legit_dist[k] = org(f"Authorised distributor ({name}, {home})", "distributor", home)
     traders = [[org(f"Trader {i} of route {r + 1} ({route['group']}, {route['chain'][i]})",
-                    "distributor" if i == 1 else "reseller", route["chain"][i]) for i in range(1, len(route["chain"]) - 1)]
-               for r, route in enumerate(pop.routes)]
+                    "distributor" if i == 1 else "reseller", route["chain"][i])
+                for i in range(1, len(route["chain"]) - 1)] for r, route in enumerate(pop.routes)]
     # One customer (organisation) and one account per account key.
     keys, first = np.unique(pop.account_key, return_index=True)
     n_acc = keys.size

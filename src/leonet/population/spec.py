@@ -72,6 +72,7 @@ class LegitGroup(_Group):
     density: Literal["places", "uniform"] = "places"
     plans: dict[str, float] = Field(default_factory=lambda: {"residential": 1.0})
     account_country: str | None = Field(default=None, description="Accounts' home country (default: country)")
+    exclude_area: str | None = Field(default=None, description="GeoJSON polygon (file or shipped name) kept empty")
 
     @model_validator(mode="after")
     def _region(self):

@@ -16,10 +16,10 @@ import shapely
 from scipy.spatial import cKDTree
 
 from leonet import C_KM_S
-from leonet.access import service, verify
+from leonet.access import verify
 from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
-from leonet.access.detect import UNAUTHORIZED_CODES, build_incidents
+from leonet.access.detect import EvidenceLog, build_incidents
 from leonet.access.policy import decide_batch
 from leonet.access.zones import zone_area
 from leonet.ground.geometry import look_angles, look_angles_paired
@@ -70,7 +70,7 @@ class Simulation:
         self._build_ground()
         self._build_terminals()
         self.telemetry = TelemetryLog(self.sessions if record else None, self.serials_arr)
-        self._attempts: list[dict] = []
+        self.evidence = EvidenceLog(scenario.location_check.chi2_threshold)  # only what the operator can know
         self._incidents_cache: tuple[int, list] | None = None
 
     # -- set-up ------------------------------------------------------------------------------------------
@@ -235,7 +235,10 @@ class Simulation:
                   lat=lat, lon=lon, rep_lat=rep_lat, rep_lon=rep_lon, speed=speed, heading=heading, az=az, el=el,
                   handover=handover, country=country)
         self._decision, self._spoof_denied = decision, spoof_deny & (decision.codes == int(C.OKAY))
-        self._record_attempts(t_s, codes, lat, lon)
+        st_ = self.state  # evidence: reported positions (none when jammed), the network fix and the test statistic
+        self.evidence.record(t_s, self.serials_arr, codes, np.where(self.gps == "jammed", np.nan, rep_lat),
+                             np.where(self.gps == "jammed", np.nan, rep_lon), st_["est_lat"], st_["est_lon"],
+                             st_["major"], st_["minor"], st_["angle"], st_["d2"], st_["flagged"])
         if self.record:
             self._history(t_s)
             self.telemetry.append(self.slot_index, t_s, st)
@@ -343,13 +346,6 @@ class Simulation:
         st["flagged"][idx] = count >= 2
         st["d2"][idx] = d2
 
-    def _record_attempts(self, t_s, codes, lat, lon) -> None:
-        bad = np.flatnonzero(np.isin(codes, [int(C[name]) for name in UNAUTHORIZED_CODES]))
-        if bad.size:
-            lut = np.array([C(v).name if v in C._value2member_map_ else "" for v in range(18)], dtype=object)
-            self._attempts.append({"t_s": np.full(bad.size, t_s), "serial": self.serials_arr[bad],
-                                   "lat_deg": lat[bad], "lon_deg": lon[bad], "code": lut[codes[bad]]})
-
     def _history(self, t_s: float) -> None:
         """Fifteen 1-second samples per terminal for this slot (ring buffer of HISTORY_S seconds)."""
         st = self.state
@@ -440,21 +436,21 @@ class Simulation:
                                    self._hist["ul"][i, valid].copy(), list(self._outages[i]))
 
     def incidents(self) -> list:
-        with self.lock:
-            if self._incidents_cache and self._incidents_cache[0] == len(self._attempts):
-                return self._incidents_cache[1]
-            if not self._attempts:
-                return []
-            att = {k: np.concatenate([a[k] for a in self._attempts]) for k in self._attempts[0]}
-            with self.sessions() as session:
-                def prov(serial):
-                    try:
-                        return service.provenance(session, serial)
-                    except service.NotFound:
-                        return None
+        """Incidents from the evidence log (reported positions, network fixes, control-plane records only)."""
+        from leonet.access.inference import bulk_records
+        from leonet.gazetteer import gazetteer
 
-                out = build_incidents(att, lambda t: (self.start + timedelta(seconds=t)).isoformat(), prov)
-            self._incidents_cache = (len(self._attempts), out)
+        with self.lock:
+            if self._incidents_cache and self._incidents_cache[0] == self.evidence.count:
+                return self._incidents_cache[1]
+            if not self.evidence.count:
+                return []
+            g = gazetteer()
+            with self.sessions() as session:
+                out = build_incidents(self.evidence.arrays(), lambda t: (self.start + timedelta(seconds=t)).isoformat(),
+                                      lambda serials: bulk_records(session, serials), self.evidence.threshold,
+                                      lambda la, lo: g.nearest(la, lo).as_dict())
+            self._incidents_cache = (self.evidence.count, out)
             return out
 
     def zones_geojson(self) -> list[dict]:

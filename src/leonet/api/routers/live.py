@@ -126,7 +126,7 @@ def incidents_report(request: Request) -> str:
     sim = _sim(request)
     out = Path(tempfile.mkdtemp(prefix="leonet-evidence-"))
     paths = write_evidence(sim.incidents(), out, sim.zones_geojson())
-    return paths[1].read_text(encoding="utf-8")
+    return paths[1].read_text(encoding="utf-8")  # the full report (HTML, map embedded): /api/v1/incidents/report
 
 
 class ControlIn(BaseModel):
