@@ -73,29 +73,27 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
     return result
 
 
-def compare(scenario: Scenario, policies: dict[str, Policy], out_dir: Path, scheduler: str | None = None,
-            workers: int = 2, duration_s: float | None = None) -> list[dict]:
-    """Run every policy on Dask and write compare.csv, compare.md and compare.png into ``out_dir``."""
-    from dask.distributed import Client, LocalCluster
+def _piece(shared: tuple, name: str, policy: Policy) -> dict:
+    scenario, out_dir, duration_s = shared
+    return run_policy(scenario, policy, name, out_dir, duration_s)
 
+
+def compare(scenario: Scenario, policies: dict[str, Policy], out_dir: Path, scheduler: str | None = None,
+            workers: int = 2, duration_s: float | None = None, local: bool = False) -> list[dict]:
+    """Run every policy (on Dask unless ``local``) and write compare.csv/.md/.json/.png into ``out_dir``."""
     from leonet.analysis.report import write_table
+    from leonet.distributed import dask_client, map_in_order
 
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    if scheduler:
-        client, cluster = Client(scheduler), None
+    pieces = list(policies.items())
+    shared = (scenario, str(out_dir), duration_s)
+    if local:
+        results, n_workers = list(map_in_order(None, _piece, pieces, shared=shared)), 0
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
-    try:
-        futures = [client.submit(run_policy, scenario, p, name, str(out_dir), duration_s, key=f"compare-{slug(name)}",
-                                 pure=False) for name, p in policies.items()]
-        results = client.gather(futures)
-        n_workers = len(client.scheduler_info()["workers"])
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with dask_client(scheduler, workers) as client:
+            n_workers = len(client.scheduler_info()["workers"])
+            results = list(map_in_order(client, _piece, pieces, shared=shared))
     wall = time.perf_counter() - t0
     write_table(results, out_dir, {"wall_s": wall, "workers": n_workers, "scenario": scenario.name})
     return results
