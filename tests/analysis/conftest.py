@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
-from leonet.scenario import Scenario, load_scenario
 from leonet.population.spec import Population
+from leonet.scenario import Scenario, load_scenario
 
 SMALL = {
     "seed": 3, "scale": 1.0,
-    "legit": [{"name": "ua", "country": "UA", "count": 60, "source": "test", "exclude_area": "occupied_side_illustrative",
+    "legit": [{"name": "ua", "country": "UA", "count": 60, "source": "test",
+               "exclude_area": "occupied_side_illustrative",
                "plans": {"residential": 0.5, "roam": 0.4, "government": 0.1}, "moving_fraction": 0.3,
                "gps": {"true": 0.9, "jammed": 0.1}},
               {"name": "sea", "bbox": [15.0, 54.5, 21.0, 58.5], "surface": "sea", "density": "uniform",
@@ -28,5 +31,5 @@ def small_population() -> Population:
 
 @pytest.fixture
 def small_scenario() -> Scenario:
-    base = load_scenario("src/leonet/data/scenarios/theatre_population.toml")
+    base = load_scenario(str(resources.files("leonet") / "data" / "scenarios" / "theatre_population.toml"))
     return base.model_copy(update={"population": Population.model_validate(SMALL), "duration_s": 60.0})

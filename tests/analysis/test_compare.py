@@ -79,9 +79,14 @@ def test_front_line_block_cuts_leakage_at_a_cost(small_scenario, tmp_path):
 
 
 def test_dask_and_serial_agree_and_tables_are_written(small_scenario, tmp_path):
+    from dask.distributed import LocalCluster
+
     policies = {"status quo": load_policy("status_quo"), "mix": load_policy("mix")}
     local = compare(small_scenario, policies, tmp_path / "serial", duration_s=30, local=True)
-    dask = compare(small_scenario, policies, tmp_path / "dask", workers=1, duration_s=30)
+    # An in-process cluster reached by its address (--scheduler): the workers share this process's loaded borders.
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        dask = compare(small_scenario, policies, tmp_path / "dask", scheduler=cluster.scheduler_address,
+                       duration_s=30)
     keys = ("leakage_h", "collateral_h", "incidents", "detected_pct", "leakage_by_cause_h", "collateral_by_cause_h")
     assert [{k: r[k] for k in keys} for r in local] == [{k: r[k] for k in keys} for r in dask]
     rows = list(csv.DictReader((tmp_path / "dask" / "compare.csv").open()))

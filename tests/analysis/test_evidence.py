@@ -106,3 +106,20 @@ def test_gazetteer_nearest_place_against_known_towns():
     assert g.nearest(-17.8, 179.99).cc == g.nearest(-17.8, -179.99).cc == "FJ"
     k, d = g.nearest_index(np.array([50.45, 48.46]), np.array([30.52, 35.04]))
     assert (d < 10).all() and g.cc[k].tolist() == ["UA", "UA"]
+
+
+def test_report_url_serves_html_md_json(default_sim, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from leonet.api.app import create_app
+
+    monkeypatch.setenv("LEONET_ADMIN_KEY", "k-admin")
+    with TestClient(create_app(default_sim.db_url, live=default_sim)) as c:
+        h = {"Authorization": "Bearer k-admin"}
+        r = c.get("/api/v1/incidents/report?format=html", headers=h)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert "data:image/png;base64," in r.text and "ut-grey-01" in r.text
+        assert c.get("/api/v1/incidents/report?format=json", headers=h).json()[0]["terminals"]
+        assert "# Incidents" in c.get("/api/v1/incidents/report?format=md", headers=h).text
+        assert c.get("/api/v1/incidents/report?format=pdf", headers=h).status_code == 422
+        assert c.get("/api/v1/incidents/report").status_code == 401
