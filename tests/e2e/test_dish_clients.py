@@ -5,15 +5,17 @@ checked against the simulation's own state for the same terminal."""
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 
 import grpc
+import numpy as np
 import pytest
 import starlink_grpc
 from google.protobuf import descriptor_pool, message_factory
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 from leonet.dish.server import DishView, serve
-from leonet.sim import Simulation, default_scenario_path, load_scenario
+from leonet.sim import Simulation, SimulationView, default_scenario_path, load_scenario
 
 TERMINALS = ("ut-ua-kyiv-01", "ut-grey-01", "ut-spoof-01")
 
@@ -60,9 +62,10 @@ def test_served_terminal_through_starlink_grpc(dishes):
     assert loc["latitude"] == pytest.approx(truth.reported_lat_deg) and loc["longitude"] == pytest.approx(
         truth.reported_lon_deg)
     general, bulk = starlink_grpc.history_bulk_data(30, context=ctx)
-    hist = sim.history("ut-ua-kyiv-01")
+    end = sim.now_utc + timedelta(seconds=sim.slot_s)
+    hist = sim.seconds("ut-ua-kyiv-01", end - timedelta(seconds=900), end)
     assert general["samples"] == 30
-    assert bulk["pop_ping_latency_ms"] == pytest.approx(hist.rtt_ms[-30:].tolist(), rel=1e-6)
+    assert bulk["pop_ping_latency_ms"] == pytest.approx(hist.pop_ping_latency_ms[-30:].tolist(), rel=1e-6)
 
 
 def test_blocked_country_terminal_through_starlink_grpc(dishes):
@@ -179,6 +182,11 @@ def test_dish_attached_to_a_running_simulation_api(tmp_path, monkeypatch):
         general, bulk = starlink_grpc.history_bulk_data(10, context=ctx)
         assert general["samples"] == 10
         assert bulk["downlink_throughput_bps"] == [0.0] * 10
+        assert isinstance(remote, SimulationView)
+        here, there = sim.slot_state(), remote.slot_state()
+        assert there.slot_index == here.slot_index and (there.code == here.code).all()
+        assert np.allclose(there.rtt_ms, here.rtt_ms, equal_nan=True) and list(there.path) == list(here.path)
+        assert remote.network().gateway_names == sim.network().gateway_names
         with pytest.raises(KeyError):
             DishView(remote, "no-such-terminal")
         with pytest.raises(PermissionError):

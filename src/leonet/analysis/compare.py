@@ -46,12 +46,13 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
     sim = Simulation(with_rules(scenario, policy), db_url=url, record=False)
     t_setup = time.perf_counter() - t0
     n_slots = max(1, math.ceil((duration_s or scenario.duration_s) / scenario.slot_s))
-    m = len(sim.serials)
+    m = len(sim.serials_arr)
     codes = np.empty((n_slots, m), dtype=np.int16)
     served = np.empty((n_slots, m), dtype=bool)
     for k in range(n_slots):
         sim.step()
-        codes[k], served[k] = sim.state["code"], sim.state["sat"] >= 0
+        st = sim.slot_state()  # the declared read interface (leonet.sim.interface.SlotState)
+        codes[k], served[k] = st.code, st.sat >= 0
     incidents = sim.incidents()
     t_run = time.perf_counter() - t0 - t_setup
     # Ground truth for scoring: the population's terminals (hand-placed ones have none and are left out).

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 from concurrent import futures
+from datetime import timedelta
 
 import grpc
 from grpc_reflection.v1alpha import reflection
 
 from leonet.dish._generated.spacex_api.device import common_pb2, device_pb2, device_pb2_grpc, dish_pb2
 from leonet.dish._generated.spacex_api.satellites.network import ut_disablement_codes_pb2 as codes_pb2
+from leonet.sim.interface import SimulationView, outage_runs
 
 API_VERSION = 38
 PLAN_CLASS = {"residential": dish_pb2.CONSUMER, "roam": dish_pb2.CONSUMER, "maritime": dish_pb2.BUSINESS,
@@ -24,9 +26,12 @@ def _id(serial: str) -> str:
 
 
 class DishView:
-    """Turns one simulated terminal's state (``leonet.sim.Simulation``) into the dish's protocol messages."""
+    """Turns one simulated terminal's state (any ``leonet.sim.interface.SimulationView``: the in-process
+    ``Simulation`` or a ``RemoteSimulation``) into the dish's protocol messages."""
 
-    def __init__(self, sim, serial: str):
+    HISTORY_S = 900
+
+    def __init__(self, sim: SimulationView, serial: str):
         self.sim = sim
         self.serial = serial
         sim.terminal(serial)  # KeyError now, not on the first request
@@ -42,7 +47,7 @@ class DishView:
             device_info=self.device_info(t), device_state=common_pb2.DeviceState(uptime_s=int(t.uptime_s)),
             seconds_to_first_nonempty_slot=0.0 if t.served else -1.0,
             pop_ping_drop_rate=float(t.drop_rate), downlink_throughput_bps=float(t.downlink_bps),
-            uplink_throughput_bps=float(t.uplink_bps), pop_ping_latency_ms=float(t.rtt_ms or 0.0),
+            uplink_throughput_bps=float(t.uplink_bps or 0.0), pop_ping_latency_ms=float(t.rtt_ms or 0.0),
             boresight_azimuth_deg=float(t.azimuth_deg or 0.0), boresight_elevation_deg=float(t.elevation_deg or 0.0),
             alerts=dish_pb2.DishAlerts(unexpected_location="unexpected_location" in t.alerts,
                                        roaming="roaming" in t.alerts),
@@ -57,22 +62,24 @@ class DishView:
             is_moving_fast_persisted=t.speed_kmh > 160)
         if not t.served:
             cause = dish_pb2.DishOutage.Cause.Value(t.outage_cause or "NO_SCHEDULE")
-            start_ns = int((self.sim.now.timestamp()) * 1e9)
+            start_ns = int((self.sim.now_utc.timestamp()) * 1e9)
             msg.outage.CopyFrom(dish_pb2.DishOutage(cause=cause, start_timestamp_ns=start_ns,
                                                     duration_ns=int(self.sim.slot_s * 1e9)))
         return msg
 
     def history(self) -> dish_pb2.DishGetHistoryResponse:
-        h = self.sim.history(self.serial)
+        """The last 15 minutes of 1-s samples up to the end of the current slot (the dish's ring buffer)."""
+        end = self.sim.now_utc + timedelta(seconds=self.sim.slot_s)
+        h = self.sim.seconds(self.serial, end - timedelta(seconds=self.HISTORY_S), end)
         nz = lambda a: [0.0 if v != v else float(v) for v in a]  # noqa: E731 - NaN → 0 (dish convention)
         outages = [dish_pb2.DishOutage(cause=dish_pb2.DishOutage.Cause.Value(c),
-                                       start_timestamp_ns=int((self.sim.start.timestamp() + s) * 1e9),
-                                       duration_ns=int(d * 1e9)) for s, d, c in h.outages]
-        current = int(h.t_s[-1]) + 1 if len(h.t_s) else 0
+                                       start_timestamp_ns=int(s.timestamp() * 1e9), duration_ns=int(d * 1e9))
+                   for s, d, c in outage_runs(h)]
+        current = int((h.t_utc[-1] - self.sim.start_utc).total_seconds()) + 1 if len(h) else 0
         return dish_pb2.DishGetHistoryResponse(
-            current=current, pop_ping_drop_rate=nz(h.drop_rate), pop_ping_latency_ms=nz(h.rtt_ms),
-            downlink_throughput_bps=nz(h.downlink_bps), uplink_throughput_bps=nz(h.uplink_bps),
-            outages=outages, power_in=[40.0] * len(h.t_s))
+            current=current, pop_ping_drop_rate=nz(h.pop_ping_drop_rate), pop_ping_latency_ms=nz(h.pop_ping_latency_ms),
+            downlink_throughput_bps=nz(h.downlink_mbps * 1e6), uplink_throughput_bps=nz(h.uplink_mbps * 1e6),
+            outages=outages)
 
     def location(self) -> device_pb2.GetLocationResponse:
         t = self.sim.terminal(self.serial)
@@ -85,11 +92,12 @@ class DishView:
     def context(self) -> dish_pb2.DishGetContextResponse:
         t = self.sim.terminal(self.serial)
         cell = int(t.cell_h3, 16) & 0xFFFFFFFF if t.cell_h3 else 0
-        gw = self.sim.gw_names.index(t.gateway) if t.gateway else 0
-        pops = sorted(set(self.sim.gw_pop))
+        net = self.sim.network()
+        gw = net.gateway_names.index(t.gateway) if t.gateway in net.gateway_names else 0
+        pops = list(net.pop_names)
         return dish_pb2.DishGetContextResponse(
             device_info=self.device_info(t), device_state=common_pb2.DeviceState(uptime_s=int(t.uptime_s)),
-            cell_id=cell, pop_rack_id=pops.index(t.pop) + 1 if t.pop else 0,
+            cell_id=cell, pop_rack_id=pops.index(t.pop) + 1 if t.pop in pops else 0,
             seconds_to_slot_end=float(t.seconds_to_slot_end), initial_satellite_id=int(t.satellite or 0),
             initial_gateway_id=gw + 1 if t.gateway else 0, pop_ping_latency_ms_15s_mean=float(t.rtt_ms or 0.0),
             pop_ping_drop_rate_15s_mean=float(t.drop_rate), disablement_code=int(t.code))
