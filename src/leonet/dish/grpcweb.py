@@ -54,7 +54,9 @@ def _decode_text(body: bytes) -> bytes:
 
 
 def _trailers(code: int, message: str = "") -> bytes:
-    return f"grpc-status:{code}\r\ngrpc-message:{urllib.parse.quote(message)}\r\n".encode()
+    """The trailer block; grpc-message percent-encodes bytes outside printable ASCII and '%' (gRPC over HTTP/2)."""
+    text = "".join(ch if " " <= ch <= "~" and ch != "%" else urllib.parse.quote(ch, safe="") for ch in message)
+    return f"grpc-status:{code}\r\ngrpc-message:{text}\r\n".encode()
 
 
 def make_handler(dispatcher: Dispatcher) -> type[BaseHTTPRequestHandler]:
