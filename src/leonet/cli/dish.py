@@ -41,15 +41,20 @@ def serve(terminal: list[str] = typer.Option(..., "--terminal", help="Serial (re
                 raise ValueError("field 'api_key', value None: --attach needs an API key of the running server "
                                  "(--api-key, or LEONET_API_KEY)")
             sim = RemoteSimulation(attach, api_key)
+            blocked: dict = {}
         else:
             from leonet.scenario import default_scenario_path, load_scenario
             from leonet.sim.engine import Simulation
 
-            sim = Simulation(load_scenario(scenario or default_scenario_path()), db)
+            sc = load_scenario(scenario or default_scenario_path())
+            blocked = {t.serial: [(o.az_from_deg, o.az_to_deg, o.max_el_deg) for o in t.obstructions]
+                       for t in sc.terminals}
+            sim = Simulation(sc, db)
         ports = dish_ports(terminal, port)
         webs = web_ports(ports, web_port or [])
         try:
-            views = [(DishView(sim, s, speed=speed), p, w) for s, p, w in zip(terminal, ports, webs, strict=True)]
+            views = [(DishView(sim, s, speed=speed, obstructions=blocked.get(s, ())), p, w)
+                     for s, p, w in zip(terminal, ports, webs, strict=True)]
         except KeyError as exc:
             raise ValueError(f"field 'terminal', value {exc.args[0]!r}: not a terminal of the scenario "
                              f"(see `leonet terminals`)") from None
