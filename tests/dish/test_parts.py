@@ -12,6 +12,7 @@ from leonet.dish import grpcweb, models
 from leonet.dish.protocol import dish_config_pb2
 from leonet.dish.settings import ConfigError, DishSettings
 from leonet.dish.timebase import HISTORY_N, RingHistory, Second
+from leonet.radio.linkbudget import DISHES
 
 T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 
@@ -73,6 +74,7 @@ def test_power_by_model_and_state_stays_in_the_published_bands():
     assert models.power_w("standard", state, load).tolist() == [75.0, 100.0, 75.0, 20.0, 100.0]
     assert models.power_w("mini", state, load).tolist() == [20.0, 40.0, 20.0, 15.0, 40.0]
     assert models.dish_model("mini1_prod2") == "mini" and models.dish_model("rev4_prod2") == "standard"
+    assert set(models.POWER) <= set(DISHES)  # the scenario's dish models
 
 
 def test_obstruction_map_geometry():

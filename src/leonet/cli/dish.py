@@ -42,6 +42,7 @@ def serve(terminal: list[str] = typer.Option(..., "--terminal", help="Serial (re
                                  "(--api-key, or LEONET_API_KEY)")
             sim = RemoteSimulation(attach, api_key)
             blocked: dict = {}
+            kinds: dict = {}
         else:
             from leonet.scenario import default_scenario_path, load_scenario
             from leonet.sim.engine import Simulation
@@ -49,11 +50,12 @@ def serve(terminal: list[str] = typer.Option(..., "--terminal", help="Serial (re
             sc = load_scenario(scenario or default_scenario_path())
             blocked = {t.serial: [(o.az_from_deg, o.az_to_deg, o.max_el_deg) for o in t.obstructions]
                        for t in sc.terminals}
+            kinds = {t.serial: t.dish or sc.radio.dish for t in sc.terminals}
             sim = Simulation(sc, db)
         ports = dish_ports(terminal, port)
         webs = web_ports(ports, web_port or [])
         try:
-            views = [(DishView(sim, s, speed=speed, obstructions=blocked.get(s, ())), p, w)
+            views = [(DishView(sim, s, speed=speed, obstructions=blocked.get(s, ()), model=kinds.get(s)), p, w)
                      for s, p, w in zip(terminal, ports, webs, strict=True)]
         except KeyError as exc:
             raise ValueError(f"field 'terminal', value {exc.args[0]!r}: not a terminal of the scenario "

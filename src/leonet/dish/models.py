@@ -23,20 +23,21 @@ POWER = {
     "mini": PowerBand(20.0, 40.0, 15.0),
     "standard_actuated": PowerBand(50.0, 75.0, 20.0),
     "standard": PowerBand(75.0, 100.0, 20.0),
-    "performance": PowerBand(110.0, 150.0, 45.0),
+    "flat_high_performance": PowerBand(110.0, 150.0, 45.0),
 }
 
 
 def dish_model(hardware_version: str) -> str:
     """The dish model of a hardware version string as dishes report it (``rev3_*`` Standard Actuated, ``rev4_*``
-    Standard, ``mini*`` Mini, ``hp*``/``perf*`` Performance); unknown strings count as Standard."""
+    Standard, ``mini*`` Mini, ``hp*``/``perf*``/``flat*`` Performance); unknown strings count as Standard. The names
+    are the scenario's dish models (``[radio] dish``, leonet.radio.linkbudget.DISHES)."""
     hv = (hardware_version or "").lower()
     if hv.startswith("mini"):
         return "mini"
     if hv.startswith("rev3") or hv.startswith("rev2"):
         return "standard_actuated"
     if hv.startswith(("hp", "perf", "flat")):
-        return "performance"
+        return "flat_high_performance"
     return "standard"
 
 

@@ -22,10 +22,10 @@ def _whole_second(t: datetime) -> datetime:
 class DishTelemetry:
     """A simulated terminal seen as a dish. Reads only the ``SimulationView`` interface (``leonet.sim.interface``).
 
-    ``obstructions``: sectors (az_from_deg, az_to_deg, max_el_deg) of sky the terminal cannot see; a satellite
+    ``model``: the dish model (``models.POWER``; default from the hardware version). ``obstructions``: sectors (az_from_deg, az_to_deg, max_el_deg) of sky the terminal cannot see; a satellite
     behind one gives an OBSTRUCTED second and an obstructed cell on the map."""
 
-    def __init__(self, sim, serial: str, speed: float = 1.0, obstructions=()):
+    def __init__(self, sim, serial: str, speed: float = 1.0, obstructions=(), model: str | None = None):
         self.sim = sim
         self.serial = serial
         self.terminal_now()  # KeyError now for an unknown serial, not on the first request
@@ -34,7 +34,7 @@ class DishTelemetry:
         self.settings = DishSettings(boot_utc=boot)
         self.hist = RingHistory(boot)
         self.obstructions = tuple(tuple(float(v) for v in s) for s in obstructions)
-        self.model = models.dish_model(self.terminal_now().hardware_version)
+        self.model = model if model in models.POWER else models.dish_model(self.terminal_now().hardware_version)
         self._map = np.full((models.MAP_N, models.MAP_N), -1.0)
         self._lock = threading.RLock()
         self._network = None
