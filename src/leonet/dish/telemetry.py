@@ -22,8 +22,9 @@ def _whole_second(t: datetime) -> datetime:
 class DishTelemetry:
     """A simulated terminal seen as a dish. Reads only the ``SimulationView`` interface (``leonet.sim.interface``).
 
-    ``model``: the dish model (``models.POWER``; default from the hardware version). ``obstructions``: sectors (az_from_deg, az_to_deg, max_el_deg) of sky the terminal cannot see; a satellite
-    behind one gives an OBSTRUCTED second and an obstructed cell on the map."""
+    ``model``: the dish model (``models.POWER``; default from the hardware version). ``obstructions``: sectors
+    (az_from_deg, az_to_deg, max_el_deg) of sky the terminal cannot see; a satellite behind one gives an OBSTRUCTED
+    second and an obstructed cell on the map."""
 
     def __init__(self, sim, serial: str, speed: float = 1.0, obstructions=(), model: str | None = None):
         self.sim = sim
