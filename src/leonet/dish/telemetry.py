@@ -68,15 +68,24 @@ class DishTelemetry:
             return now
 
     def _write(self, s, t0: datetime) -> None:
-        # keep the contiguous run that starts where the buffer stops (the simulation may not have reached all)
+        # Seconds the simulation no longer keeps (before its first sample) are skipped: zeros, no outage; then the
+        # contiguous run from there (the simulation may not have reached every second yet).
+        t_all = list(s.t_utc)
+        if t_all and t_all[0] > t0:
+            gap = int((t_all[0] - t0).total_seconds())
+            idx = (self.hist.count + np.arange(gap)) % HISTORY_N
+            for buf in self.hist.buf.values():
+                buf[idx] = 0.0
+            self.hist.count += gap
+            t0 = t_all[0]
         n = 0
-        for t in s.t_utc:
+        for t in t_all:
             if t != t0 + timedelta(seconds=n):
                 break
             n += 1
         if n == 0:
             return
-        t_utc = list(s.t_utc[:n])
+        t_utc = t_all[:n]
         settings = self.settings
         own = [self._own_cause(t) for t in t_utc]
         sim_cause = [c or "" for c in s.outage_cause[:n]]

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 from concurrent import futures
 
 import grpc
@@ -16,7 +17,6 @@ from leonet.dish.handlers import DishError, Dispatcher
 from leonet.dish.protocol import SERVICE, device_pb2, device_pb2_grpc, dump_files, status_pb2
 
 REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
-_POOL: list = []  # built once per process
 
 
 def _v1_file() -> descriptor_pb2.FileDescriptorProto:
@@ -33,6 +33,7 @@ def _v1_file() -> descriptor_pb2.FileDescriptorProto:
     return fdp
 
 
+@functools.cache
 def reflection_pool() -> descriptor_pool.DescriptorPool:
     """The descriptors reflection serves, in a pool of their own: the dish's files (as generated from its dump,
     json_name included) and both reflection services."""
@@ -77,8 +78,7 @@ class DeviceService(device_pb2_grpc.DeviceServicer):
 
 def _reflection_handlers(server: grpc.Server) -> None:
     names = (SERVICE, reflection.SERVICE_NAME, REFLECTION_V1)
-    servicer = reflection.ReflectionServicer(names, pool=_POOL[0] if _POOL else _POOL.append(reflection_pool())
-                                             or _POOL[0])
+    servicer = reflection.ReflectionServicer(names, pool=reflection_pool())
     refl_grpc.add_ServerReflectionServicer_to_server(servicer, server)
     v1 = grpc.method_handlers_generic_handler(REFLECTION_V1, {
         "ServerReflectionInfo": grpc.stream_stream_rpc_method_handler(
