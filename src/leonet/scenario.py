@@ -26,8 +26,10 @@ class Site(_Model):
 
 
 class Gateway(Site):
-    pop: str = Field(min_length=1, description="Name of the PoP this gateway backhauls to")
+    pop: str | None = Field(default=None, min_length=1,
+                            description="Name of the PoP this gateway backhauls to (default: the nearest PoP)")
     country: str = Field(min_length=2, max_length=2)
+    antennas: int | None = Field(default=None, ge=1, description="Satellites it can track at once (default: no limit)")
 
 
 class Waypoint(_Model):
@@ -71,14 +73,40 @@ class TerminalSpec(_Model):
 
 
 class Network(_Model):
-    constellation: str = "starlink-gen1"
-    min_elevation_deg: float = Field(default=25.0, ge=0, le=90)
+    constellation: str | None = Field(default=None, description="Preset name (default starlink-gen1 without tles)")
+    tles: str | None = Field(default=None, description="TLE/OMM file (relative to the scenario) or 'starlink-latest'")
+    isls: str = Field(default="plus-grid", description="'plus-grid', 'none' or a file of satellite index pairs")
+    inter_plane_offset: int = 0
+    min_elevation_deg: float | None = Field(default=None, ge=0, le=90,
+                                            description="User terminals' mask (default 25° unless max_gsl_range_km)")
+    max_gsl_range_km: float | None = Field(default=None, gt=0)
+    gateway_min_elevation_deg: float | None = Field(default=None, ge=0, le=90)
+    gateway_max_gsl_range_km: float | None = Field(default=None, gt=0)
+    ground: Literal["starlink", "none"] = Field(
+        default="starlink", description="'starlink': the shipped gateways and PoPs (data/README.md); 'none': only "
+        "the scenario's own")
+    include_planned_gateways: bool = Field(default=False, description="also the shipped gateways marked planned")
+    remove_gateways: list[str] = Field(default_factory=list)
+    remove_pops: list[str] = Field(default_factory=list)
+    pop_of_country: dict[str, str] = Field(default_factory=dict, description="country → PoP, over the shipped table")
+    land_in_country: list[str] = Field(default_factory=list,
+                                       description="countries whose traffic must land at their own gateways")
     beams_per_satellite: int = Field(default=16, ge=1, le=256)
     beam_capacity_mbps: float = Field(default=1000.0, gt=0)
     cell_resolution: int = Field(default=5, ge=0, le=10)
     fibre_speed_fraction: float = Field(default=2 / 3, gt=0, le=1)
     landing_rules: dict[str, list[str]] = Field(default_factory=dict,
                                                 description="country → gateways its traffic must land at")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.constellation is not None and self.tles is not None:
+            raise ValueError("give either constellation or tles, not both")
+        if self.min_elevation_deg is not None and self.max_gsl_range_km is not None:
+            raise ValueError("give either min_elevation_deg or max_gsl_range_km for users, not both")
+        if self.gateway_min_elevation_deg is not None and self.gateway_max_gsl_range_km is not None:
+            raise ValueError("give either gateway_min_elevation_deg or gateway_max_gsl_range_km, not both")
+        return self
 
 
 class Storm(_Model):
@@ -166,12 +194,16 @@ class Scenario(_Model):
     control_plane: Literal["example", "none"] = "example"
     network: Network = Field(default_factory=Network)
     location_check: LocationCheck = Field(default_factory=LocationCheck)
+    pops: list[Site] = Field(default_factory=list, description="PoPs added to the shipped ones")
+    gateways: list[Gateway] = Field(default_factory=list, description="Gateways added to the shipped ones")
     radio: Radio = Field(default_factory=Radio)
     latency: Latency = Field(default_factory=Latency)
     weather: Weather = Field(default_factory=Weather)
     pops: list[Site]
     gateways: list[Gateway]
     terminals: list[TerminalSpec]
+    source_dir: Path | None = Field(default=None, exclude=True,
+                                    description="Directory of the scenario file (set by load_scenario)")
 
     @field_validator("start")
     @classmethod
@@ -194,11 +226,6 @@ class Scenario(_Model):
         serials = [t.serial for t in self.terminals]
         if len(set(serials)) != len(serials):
             raise ValueError("terminal serials must be unique")
-        names = {g.name for g in self.gateways}
-        for country, gws in self.network.landing_rules.items():
-            for g in gws:
-                if g not in names:
-                    raise ValueError(f"network.landing_rules.{country}: unknown gateway {g!r}")
         return self
 
 
@@ -211,11 +238,12 @@ def load_scenario(path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise LeonetInputError(f"invalid TOML: {exc}", file=str(path)) from None
     try:
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(data)
     except ValidationError as exc:
         e = exc.errors()[0]
         field = ".".join(str(p) for p in e["loc"]) or "scenario"
         raise LeonetInputError(e["msg"], file=str(path), field=field, value=e.get("input")) from None
+    return sc.model_copy(update={"source_dir": path.resolve().parent})
 
 
 def default_scenario_path() -> Path:
