@@ -5,7 +5,6 @@ own per-second samples (``SimulationView.seconds``) for the same terminal and se
 
 from __future__ import annotations
 
-import socket
 import time
 from datetime import timedelta
 
@@ -15,36 +14,6 @@ import pytest
 import starlink_grpc
 
 from leonet.dish.protocol import device_pb2, device_pb2_grpc, dish_config_pb2
-from leonet.dish.server import DishView, serve
-from leonet.sim import Simulation, default_scenario_path, load_scenario
-from leonet.sim.runner import LiveRunner
-
-TERMINALS = ("ut-ua-kyiv-01", "ut-grey-01", "ut-spoof-01", "ut-drone-01", "ut-ua-kharkiv-01")
-
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
-@pytest.fixture(scope="module")
-def dishes(tmp_path_factory):
-    sim = Simulation(load_scenario(default_scenario_path()), f"sqlite:///{tmp_path_factory.mktemp('d') / 'd.sqlite'}")
-    for _ in range(3):  # 45 s: past the dishes' 35 s BOOTING after the simulation's start
-        sim.step()
-    runner = LiveRunner(sim, 1.0).start()
-    ports = free_ports(2 * len(TERMINALS))
-    views = {s: DishView(sim, s) for s in TERMINALS}
-    servers = serve([(views[s], ports[2 * k], ports[2 * k + 1]) for k, s in enumerate(TERMINALS)])
-    yield sim, {s: (ports[2 * k], ports[2 * k + 1]) for k, s in enumerate(TERMINALS)}, views
-    runner.stop()
-    for s in servers:
-        s.stop(0)
 
 
 def ctx(dishes, serial):

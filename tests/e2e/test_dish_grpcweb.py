@@ -12,24 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from leonet.dish.server import DishView, serve
-from leonet.sim import Simulation, default_scenario_path, load_scenario
-
-from .test_dish_clients import free_ports
-
 CLIENT = Path(__file__).parent / "grpcweb"
 
 
-@pytest.fixture(scope="module")
-def web_dish(tmp_path_factory):
-    sim = Simulation(load_scenario(default_scenario_path()), f"sqlite:///{tmp_path_factory.mktemp('w') / 'w.sqlite'}")
-    for _ in range(3):
-        sim.step()
-    port, web = free_ports(2)
-    servers = serve([(DishView(sim, "ut-ua-kyiv-01"), port, web)])
-    yield sim, web
-    for s in servers:
-        s.stop(0)
+@pytest.fixture()
+def web_dish(dishes):
+    return dishes[0], dishes[1]["ut-ua-kyiv-01"][1]
 
 
 @pytest.mark.parametrize("fmt", ["binary", "text"])

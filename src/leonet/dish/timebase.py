@@ -18,24 +18,24 @@ MAX_OUTAGES = 50  # outage runs kept for get_history
 
 
 class SimClock:
-    """Simulation time now, to the sub-second. ``now_utc`` of the view may move in whole slots; between two of its
-    changes the clock runs on at ``speed`` × wall time, never more than a slot ahead of it."""
+    """Simulation time now, to the sub-second: a clock running at ``speed`` × wall time, kept within the slot the
+    view reports (``now_utc`` may move in whole slots: never behind it, never more than a slot ahead of it)."""
 
     def __init__(self, sim, speed: float = 1.0):
         self.sim = sim
         self.speed = float(speed)
         self._lock = threading.Lock()
-        self._seen: datetime | None = None
-        self._seen_mono = 0.0
+        self._t: datetime | None = None
+        self._mono = 0.0
 
     def now_utc(self) -> datetime:
         base = self.sim.now_utc
         mono = time.monotonic()
         with self._lock:
-            if base != self._seen:
-                self._seen, self._seen_mono = base, mono
-            ahead_s = min((mono - self._seen_mono) * self.speed, float(self.sim.slot_s))
-        return base + timedelta(seconds=ahead_s)
+            t = base if self._t is None else self._t + timedelta(seconds=(mono - self._mono) * self.speed)
+            t = min(max(t, base), base + timedelta(seconds=float(self.sim.slot_s)))
+            self._t, self._mono = t, mono
+            return t
 
 
 @dataclass
