@@ -238,3 +238,26 @@ def test_unimplemented_requests_name_themselves(dishes):
         handle(dishes, "ut-ua-kyiv-01", dish_activate_rssi_scan={})
     assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
     assert "dish_activate_rssi_scan" in err.value.details() and "None" not in err.value.details()
+
+
+def test_scenario_obstructions_block_the_sky_and_show_on_the_map(dishes):
+    """A terminal whose whole sky is behind an obstruction (scenario ``obstructions``): every second OBSTRUCTED,
+    the cells its satellites crossed drawn obstructed (0), everything else no data (−1)."""
+    from leonet.dish import messages
+    from leonet.dish.server import DishView
+
+    sim = dishes[0]
+    view = DishView(sim, "ut-ua-kyiv-01", obstructions=[(0.0, 359.9, 90.0)])
+    status = messages.status(view)
+    assert dish_outage_name(status.outage.cause) == "OBSTRUCTED"
+    assert status.obstruction_stats.currently_obstructed and status.pop_ping_drop_rate == 1.0
+    assert status.obstruction_stats.fraction_obstructed > 0.9  # the booting seconds are not obstruction
+    grid = np.array(messages.obstruction_map(view).snr)
+    assert (grid == 0.0).sum() >= 1 and (grid == 1.0).sum() == 0
+    assert messages.context(view).obstruction_current
+
+
+def dish_outage_name(cause: int) -> str:
+    from leonet.dish.protocol import dish_pb2
+
+    return dish_pb2.DishOutage.Cause.Name(cause)

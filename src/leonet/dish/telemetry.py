@@ -162,14 +162,18 @@ class DishTelemetry:
         return slot_s - into
 
     def obstruction_fraction(self) -> float:
-        causes = self.hist.outages
+        """Share of the last 900 s the sky was blocked, of the seconds the dish was looking (not booting, stowed
+        or asleep)."""
         window_s = min(self.hist.count, HISTORY_N)
-        if window_s == 0:
-            return 0.0
         start = self.hist.boot_utc + timedelta(seconds=self.hist.count - window_s)
-        obstructed = sum(max(0.0, min(d, ((s + timedelta(seconds=d)) - start).total_seconds()))
-                         for s, d, c in causes if c == "OBSTRUCTED")
-        return obstructed / window_s
+        end = start + timedelta(seconds=window_s)
+        secs = {c: 0.0 for c in ("OBSTRUCTED", "BOOTING", "STOWED", "SLEEPING")}
+        for s, d, c in self.hist.outages:
+            if c in secs:
+                lo, hi = max(s, start), min(s + timedelta(seconds=d), end)
+                secs[c] += max(0.0, (hi - lo).total_seconds())
+        looking = window_s - secs["BOOTING"] - secs["STOWED"] - secs["SLEEPING"]
+        return secs["OBSTRUCTED"] / looking if looking > 0 else 0.0
 
     def mean_15s(self, field: str) -> float:
         w = self.hist.window(15, field)
