@@ -9,10 +9,12 @@ import time
 
 import grpc
 import httpx
+import numpy as np
 import pytest
 import starlink_grpc
 
 from leonet.dish.server import DishView, serve
+from leonet.sim import SimulationView
 
 from .dish_fixtures import free_ports
 
@@ -79,6 +81,15 @@ def test_dish_attached_to_a_running_simulation_api(live_sim, monkeypatch):
         general, bulk = starlink_grpc.history_bulk_data(10, context=ctx)
         assert general["samples"] == 10 and bulk["downlink_throughput_bps"] == [0.0] * 10
         assert bulk["pop_ping_drop_rate"] == [1.0] * 10
+        assert isinstance(remote, SimulationView)  # the same read interface as the in-process simulation
+        for _ in range(3):  # the simulation runs live: compare one slot (retry across a slot boundary)
+            here, there = sim.slot_state(), remote.slot_state()
+            if here.slot_index == there.slot_index:
+                break
+            time.sleep(0.6)
+        assert there.slot_index == here.slot_index and (there.code == here.code).all()
+        assert np.allclose(there.rtt_ms, here.rtt_ms, equal_nan=True) and list(there.path) == list(here.path)
+        assert remote.network().gateway_names == sim.network().gateway_names
         with pytest.raises(KeyError):
             DishView(remote, "no-such-terminal")
         with pytest.raises(PermissionError):
