@@ -38,6 +38,15 @@ class Waypoint(_Model):
     lon_deg: float = Field(ge=-180, le=180)
 
 
+class Obstruction(_Model):
+    """Sky a terminal cannot see (a tree, a wall): azimuths clockwise from ``az_from_deg`` to ``az_to_deg``, below
+    ``max_el_deg``. The emulated dish loses a satellite behind it (outage OBSTRUCTED) and draws it on its map."""
+
+    az_from_deg: float = Field(ge=0, lt=360)
+    az_to_deg: float = Field(ge=0, lt=360)
+    max_el_deg: float = Field(gt=0, le=90)
+
+
 class TerminalSpec(_Model):
     serial: str = Field(min_length=1)
     lat_deg: float = Field(ge=-90, le=90)
@@ -52,6 +61,8 @@ class TerminalSpec(_Model):
     demand_mbps: float = Field(default=50.0, gt=0, description="Peak (active) downlink demand")
     dish: str = Field(default="", description="Dish model (leonet.radio.linkbudget.DISHES); '' = radio.dish")
     label: str = ""
+    obstructions: list[Obstruction] = Field(default_factory=list, description="Sky the terminal cannot see "
+                                            "(read by the emulated dish)")
 
     @model_validator(mode="after")
     def _spoof_target(self):
