@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from leonet import C_KM_S
+from leonet.network.graph import build_step_graph
 from leonet.network.gsl import GslIndex
-from leonet.network.routing import distances_to_ground
 from leonet.sim.network import NetworkModel
 
 
@@ -34,15 +36,15 @@ class SlotRoutes:
 
 @dataclass(frozen=True)
 class SlotNetwork:
-    """One slot's routing state: terminal group (M,), per group the target PoP (K,) (−1: the gateway's home PoP)
-    and per group and satellite the cheapest gateway and one-way cost km (K, N) (inf: no path to the PoP);
-    each satellite's next hop towards each gateway (G, N)."""
+    """One slot's routing state: terminal group (M,), per group the target PoP (K,) (−1: the gateway's home PoP),
+    the cheapest one-way cost from each satellite to the group's PoP and the next hops of those paths."""
 
     group: np.ndarray
     target: np.ndarray
-    best_gw: np.ndarray
-    best_cost: np.ndarray
-    next_hop: np.ndarray
+    best_cost: np.ndarray  # (K, N) km
+    next_hop: np.ndarray  # (K, N + 2G + K) graph node ids (graph.py layout), towards each group's sink
+    num_sats: int
+    num_gateways: int
 
     def reachable(self, term: np.ndarray, sat: np.ndarray) -> np.ndarray:
         """Whether satellite ``sat`` (K,) carries terminal ``term``'s (K,) traffic to its PoP."""
@@ -89,23 +91,29 @@ class PathModel:
                                                                       for k in ukeys]
 
     def prepare(self, sat_pos: np.ndarray, country: np.ndarray) -> SlotNetwork:
-        """The slot's ground links and, per terminal group, each satellite's cheapest gateway and cost to the
-        group's PoP (inf: no path). country (M,) ISO alpha-2 of each terminal."""
+        """The slot's ground links and, per terminal group, each satellite's cheapest one-way cost to the group's
+        PoP (inf: no path) and its next hop on that path. country (M,) ISO alpha-2 of each terminal.
+
+        One Dijkstra per group (not per gateway): each group is a sink node fed by every gateway it may land at,
+        through a link as long as that gateway's fibre to the group's PoP (vacuum-equivalent)."""
+        n, g = len(sat_pos), len(self.gw_names)
         mask, rng = self.gateway_links(sat_pos)
-        dist, nxt = distances_to_ground(sat_pos, self.net.isl_edges, self.gw_ecef_km, mask, rng)  # (G, N)
+        graph = build_step_graph(sat_pos, self.net.isl_edges, mask, rng).tocoo()
         gid, target, allowed = self.groups(country)
-        best_gw = np.zeros((len(target), len(sat_pos)), dtype=np.int64)
-        best_cost = np.full((len(target), len(sat_pos)), np.inf)
-        for k in range(len(target)):  # a handful of (PoP, landing) groups
-            fibre = self.home_equiv_km if target[k] < 0 else self.fibre_equiv_km[:, target[k]]
-            cost = dist + fibre[:, None]  # (G, N)
-            if allowed[k] is not None:
-                keep = np.zeros(len(fibre), dtype=bool)
-                keep[allowed[k]] = True
-                cost[~keep] = np.inf
-            best_gw[k] = cost.argmin(axis=0)
-            best_cost[k] = np.take_along_axis(cost, best_gw[k][None, :], axis=0)[0]
-        return SlotNetwork(gid, target, best_gw, best_cost, nxt)
+        k = len(target)
+        rows, cols, data = [graph.row], [graph.col], [graph.data]
+        for j in range(k):
+            gws = np.arange(g) if allowed[j] is None else np.asarray(allowed[j], dtype=np.int64)
+            fibre = self.home_equiv_km[gws] if target[j] < 0 else self.fibre_equiv_km[gws, target[j]]
+            rows.append(n + g + gws)
+            cols.append(np.full(gws.size, n + 2 * g + j))
+            data.append(np.maximum(fibre, 1e-9))
+        size = n + 2 * g + k
+        aug = csr_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(size, size))
+        # Distances *to* each sink on the transposed graph; predecessors there are next hops towards the sink.
+        dist, pred = dijkstra(aug.T.tocsr(), directed=True, indices=n + 2 * g + np.arange(k),
+                              return_predecessors=True)
+        return SlotNetwork(gid, target, dist[:, :n], pred.astype(np.int64), n, g)
 
     def route(self, prep: SlotNetwork, sat_pos: np.ndarray, term_ecef_km: np.ndarray, sat: np.ndarray
               ) -> SlotRoutes:
@@ -123,13 +131,14 @@ class PathModel:
         ukey, kinv = np.unique(key, return_inverse=True)
         kg, ks = ukey // n, ukey % n
         cost = prep.best_cost[kg, ks]
-        gw = prep.best_gw[kg, ks]
         ok = np.isfinite(cost)
-        key_pop = np.where(prep.target[kg] >= 0, prep.target[kg], self.net.ground.gw_pop[gw])
-        # One path per reachable (group, satellite): walk the next hops from the uplink satellite to the gateway.
+        # One path per reachable (group, satellite): follow next hops from the uplink satellite to a gateway.
         pid = np.full(ukey.size, -1, dtype=np.int64)
         pid[ok] = np.arange(int(ok.sum()))
-        sats = _walk(prep.next_hop, ks[ok], gw[ok], n)
+        sats, gw_ok = _walk(prep.next_hop, kg[ok], ks[ok], n, prep.num_gateways)
+        gw = np.zeros(ukey.size, dtype=np.int64)
+        gw[ok] = gw_ok
+        key_pop = np.where(prep.target[kg] >= 0, prep.target[kg], self.net.ground.gw_pop[gw])
         labels = np.array(["-".join(map(str, s.tolist())) + f"-{self.gw_names[g]}-{self.pop_names[p]}"
                            for s, g, p in zip(sats, gw[ok], key_pop[ok], strict=True)], dtype=object)
         up = np.linalg.norm(sat_pos[sat[served]] - term_ecef_km[served], axis=1)
@@ -142,21 +151,23 @@ class PathModel:
         return SlotRoutes(gateway, pop, path_id, rtt, tuple(sats), gw[ok], key_pop[ok], labels)
 
 
-def _walk(nxt: np.ndarray, start_sat: np.ndarray, gw: np.ndarray, n: int) -> list[np.ndarray]:
-    """Satellite sequences from each start satellite to the downlink to its gateway, following next hops (G, N);
-    vectorised over paths, one iteration per hop."""
+def _walk(next_hop: np.ndarray, group: np.ndarray, start_sat: np.ndarray, n: int, g: int
+          ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Satellite sequences from each start satellite until the downlink, following each group's next hops
+    (K, nodes); and the gateway each path lands at. Vectorised over paths, one iteration per hop."""
     p = start_sat.size
     cur = start_sat.astype(np.int64).copy()
     columns = [cur.copy()]
-    walking = np.flatnonzero(nxt[gw, cur] < n)
+    walking = np.flatnonzero(next_hop[group, cur] < n)
     while walking.size:
-        cur[walking] = nxt[gw[walking], cur[walking]]
+        cur[walking] = next_hop[group[walking], cur[walking]]
         col = np.full(p, -1, dtype=np.int64)
         col[walking] = cur[walking]
         columns.append(col)
-        walking = walking[nxt[gw[walking], cur[walking]] < n]
+        walking = walking[next_hop[group[walking], cur[walking]] < n]
+    landing = next_hop[group, cur]  # the receiving copy N+G+gw of the gateway the last satellite downlinks to
     table = np.stack(columns, axis=1)
-    return [row[row >= 0] for row in table]
+    return [row[row >= 0] for row in table], landing - n - g
 
 
 def path_length_km(sat_pos: np.ndarray, sats: np.ndarray, gw_ecef_km: np.ndarray) -> np.ndarray:
