@@ -53,6 +53,13 @@ def test_status_and_history_read_the_same_second_as_the_simulation(dishes):
     assert 75.0 <= hist.power_in[last] <= 100.0  # a Standard dish in use (published 75–100 W)
     raw = starlink_grpc.get_status(c)
     assert raw.disablement_code == 1 and not raw.is_moving_fast_persisted
+    assert 4 <= status["gps_sats"] <= 12  # the GPS baseline constellation above 5° (docs/dish.md)
+    context = handle(dishes, "ut-ua-kyiv-01", dish_get_context={}).dish_get_context
+    now = views["ut-ua-kyiv-01"].now_utc()
+    slot_end = now + timedelta(seconds=context.seconds_to_slot_end)
+    assert 0 < context.seconds_to_slot_end <= 15
+    assert slot_end.second in (11, 12, 26, 27, 41, 42, 56, 57)  # slots start at :12, :27, :42, :57
+    assert context.cell_id << 30 | (1 << 30) - 1 == int(sim.terminal("ut-ua-kyiv-01").cell_h3, 16)  # res-5 H3
 
 
 def test_history_is_a_ring_buffer_that_changes_only_new_indices(dishes):

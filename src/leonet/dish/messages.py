@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import h3
 
 from leonet.access.codes import DisablementCode
-from leonet.dish import models
+from leonet.dish import gnss, models
 from leonet.dish.protocol import common_pb2, device_pb2, dish_pb2
 from leonet.dish.telemetry import DishTelemetry
 from leonet.dish.timebase import HISTORY_N
@@ -76,7 +76,9 @@ def status(d: DishTelemetry) -> dish_pb2.DishGetStatusResponse:
         downlink_throughput_bps=float(last.get("downlink_bps", 0.0)),
         uplink_throughput_bps=float(last.get("uplink_bps", 0.0)),
         pop_ping_latency_ms=float(last.get("latency_ms", 0.0)),
-        gps_stats=dish_pb2.DishGpsStats(gps_valid=gps_ok, inhibit_gps=d.settings.inhibit_gps),
+        gps_stats=dish_pb2.DishGpsStats(gps_valid=gps_ok, inhibit_gps=d.settings.inhibit_gps,
+                                        gps_sats=gnss.in_view(t.true_lat_deg, t.true_lon_deg, t.alt_m, now)
+                                        if gps_ok else 0),
         obstruction_stats=dish_pb2.DishObstructionStats(
             fraction_obstructed=d.obstruction_fraction(), currently_obstructed=last.get("cause") == "OBSTRUCTED",
             valid_s=float(min(d.hist.count, HISTORY_N))),
