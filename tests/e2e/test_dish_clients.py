@@ -99,6 +99,9 @@ def test_blocked_terminal_looks_like_a_blocked_dish(dishes):
     hist = starlink_grpc.get_history(c)
     assert raw.outage.start_timestamp_ns == hist.outages[-1].start_timestamp_ns  # one outage, status and history
     assert hist.outages[-1].duration_ns >= raw.outage.duration_ns - int(2e9)
+    event = hist.event_log.events[-1]  # the same outage in the event log, as 2025+ firmware lists it
+    assert event.start_timestamp_ns == raw.outage.start_timestamp_ns
+    assert event.reason == 5 and event.severity == 1  # EVENT_REASON_OUTAGE_NO_SCHEDULE, EVENT_SEVERITY_WARNING
     ctx_resp = handle(dishes, "ut-grey-01", dish_get_context={}).dish_get_context
     assert ctx_resp.disablement_code == 6 and ctx_resp.pop_ping_drop_rate_15s_mean == 1.0
 

@@ -100,14 +100,28 @@ def status(d: DishTelemetry) -> dish_pb2.DishGetStatusResponse:
     return msg
 
 
+_REASONS = dict(common_pb2.EventReason.items())
+
+
+def _event(run) -> common_pb2.UXEvent:
+    """An outage as the dish's event log lists it (a 2025.06 dish: severity WARNING, reason
+    EVENT_REASON_OUTAGE_<cause>; clarkzjw/starlink-grpc-golang CHANGELOG.md, entry 2025.06.10.mr57444.1)."""
+    start, dur_s, cause = run
+    reason = _REASONS.get(f"EVENT_REASON_OUTAGE_{cause}", _REASONS["EVENT_REASON_OUTAGE_UNKNOWN"])
+    return common_pb2.UXEvent(severity=common_pb2.EVENT_SEVERITY_WARNING, reason=reason,
+                              start_timestamp_ns=_ns(start), duration_ns=int(round(dur_s * 1e9)))
+
+
 def history(d: DishTelemetry) -> dish_pb2.DishGetHistoryResponse:
-    d.flush()
+    now = d.flush()
     h = d.hist
     return dish_pb2.DishGetHistoryResponse(
         current=h.count, pop_ping_drop_rate=h.buf["drop_rate"].tolist(),
         pop_ping_latency_ms=h.buf["latency_ms"].tolist(), downlink_throughput_bps=h.buf["downlink_bps"].tolist(),
         uplink_throughput_bps=h.buf["uplink_bps"].tolist(), power_in=h.buf["power_w"].tolist(),
-        outages=[_outage(run) for run in h.outages])
+        outages=[_outage(run) for run in h.outages],
+        event_log=common_pb2.EventLog(events=[_event(run) for run in h.outages], current_timestamp_ns=_ns(now),
+                                      start_timestamp_ns=_ns(h.boot_utc)))
 
 
 def context(d: DishTelemetry) -> dish_pb2.DishGetContextResponse:
