@@ -50,7 +50,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-_AREAS = ("engine", "access", "sim", "dish")
+_AREAS = ("engine", "access", "sim", "dish", "analysis")
 
 for _name in _AREAS:
     _module = importlib.import_module(f"leonet.cli.{_name}")

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from leonet.access import service
 from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
-from leonet.access.detect import UNAUTHORIZED_CODES, build_incidents
+from leonet.access.detect import EvidenceLog, build_incidents
 from leonet.access.policy import decide_batch
 from leonet.ground.geometry import look_angles_paired
 from leonet.orbits.frames import ecef_to_geodetic, geodetic_to_ecef_km
@@ -56,6 +55,10 @@ class Simulation:
         if scenario.control_plane == "example":
             with self.sessions.begin() as session:
                 seeding.load_example(session)
+        from leonet.sim.population import materialise
+
+        scenario, self.population = materialise(scenario, self.sessions)  # ground truth: scoring/debug only
+        self.scenario = scenario
         self.net = NetworkModel.from_scenario(scenario)
         self.paths = PathModel(self.net)
         self._slot_s = float(scenario.slot_s)
@@ -68,7 +71,7 @@ class Simulation:
         self.history = SlotHistory(len(self._serials), self._slot_s)
         self._sampler = path_sampler(self._positions_of, self._terminal_at, self.paths.gw_ecef_km,
                                      self.paths.fibre_equiv_km)
-        self._attempts: list[dict] = []
+        self.evidence = EvidenceLog(scenario.location_check.chi2_threshold)  # only what the operator can know
         self._incidents_cache: tuple[int, list] | None = None
         self._arrays = self._initial_arrays()
         self._slot_state_cache: tuple[int, SlotState] | None = None
@@ -255,7 +258,10 @@ class Simulation:
         self._arrays = SlotArrays(state, heading, self._cells.copy(), loc.est_lat.copy(), loc.est_lon.copy(),
                                   loc.major_km.copy(), loc.minor_km.copy(), loc.angle_deg.copy(), country, suffix,
                                   routes.path_id, self._reasons_fn(decision, self._spoof_denied))
-        self._record_attempts(t_s, codes, lat, lon)
+        jam = self.gps == "jammed"  # evidence: the reported position (none when jammed), the fix, the statistic
+        self.evidence.record(t_s, self.serials_arr, codes, np.where(jam, np.nan, rep_lat),
+                             np.where(jam, np.nan, rep_lon), loc.est_lat, loc.est_lon, loc.major_km, loc.minor_km,
+                             loc.angle_deg, loc.d2, loc.flagged)
         self.history.add(SlotRecord(self.slot_index, t_unix, a.satellite.astype(np.int32),
                                     routes.path_id.astype(np.int32), codes.astype(np.int16),
                                     a.reason.astype(np.int8), state.allocated_mbps.astype(np.float32), routes))
@@ -271,29 +277,22 @@ class Simulation:
 
         return reasons
 
-    def _record_attempts(self, t_s, codes, lat, lon) -> None:
-        bad = np.flatnonzero(np.isin(codes, [int(C[name]) for name in UNAUTHORIZED_CODES]))
-        if bad.size:
-            lut = np.array([C(v).name if v in C._value2member_map_ else "" for v in range(18)], dtype=object)
-            self._attempts.append({"t_s": np.full(bad.size, t_s), "serial": self.serials_arr[bad],
-                                   "lat_deg": lat[bad], "lon_deg": lon[bad], "code": lut[codes[bad]]})
-
     def incidents(self) -> list:
-        with self._lock:
-            if self._incidents_cache and self._incidents_cache[0] == len(self._attempts):
-                return self._incidents_cache[1]
-            if not self._attempts:
-                return []
-            att = {k: np.concatenate([a[k] for a in self._attempts]) for k in self._attempts[0]}
-            with self.sessions() as session:
-                def prov(serial):
-                    try:
-                        return service.provenance(session, serial)
-                    except service.NotFound:
-                        return None
+        """Incidents from the evidence log (reported positions, network fixes, control-plane records only)."""
+        from leonet.access.inference import bulk_records
+        from leonet.gazetteer import gazetteer
 
-                out = build_incidents(att, lambda t: (self._start + timedelta(seconds=t)).isoformat(), prov)
-            self._incidents_cache = (len(self._attempts), out)
+        with self._lock:
+            if self._incidents_cache and self._incidents_cache[0] == self.evidence.count:
+                return self._incidents_cache[1]
+            if not self.evidence.count:
+                return []
+            g = gazetteer()
+            with self.sessions() as session:
+                iso = lambda t: (self._start + timedelta(seconds=t)).isoformat()  # noqa: E731
+                out = build_incidents(self.evidence.arrays(), iso, lambda serials: bulk_records(session, serials),
+                                      self.evidence.threshold, lambda la, lo: g.nearest(la, lo).as_dict())
+            self._incidents_cache = (self.evidence.count, out)
             return out
 
     def zones_geojson(self) -> list[dict]:

@@ -131,7 +131,7 @@ def incidents_report(request: Request, session: Session = Depends(read_db)) -> s
     sim = _sim(request)
     out = Path(tempfile.mkdtemp(prefix="leonet-evidence-"))
     paths = write_evidence(sim.incidents(), out, zones_geojson(session))
-    return paths[1].read_text(encoding="utf-8")
+    return paths[1].read_text(encoding="utf-8")  # the full report (HTML, map embedded): /api/v1/incidents/report
 
 
 class ControlIn(BaseModel):
