@@ -15,7 +15,6 @@ import pyarrow.parquet as pq  # noqa: E402
 from leonet.errors import LeonetInputError  # noqa: E402
 from leonet.io import atomic_path  # noqa: E402
 
-
 PLOT_COLUMNS = ("t_s", "src", "dst", "rtt_ms")
 
 
