@@ -32,7 +32,7 @@ _KEY_FIELDS = ("role", "owner", "organisation_id", "terminal_serial", "expires_a
 def replay(records) -> State:
     """The state the log's records produce, table → primary key → column → value."""
     st: State = {t: {} for t in ("countries", "organisations", "terminals", "transfers", "accounts", "zones",
-                                 "whitelist", "api_keys")}
+                                 "whitelist", "api_keys", "whitelist_bulk")}
     acct_by_number: dict[str, object] = {}
     for rec in records:
         p, a = rec.payload, rec.action
@@ -77,6 +77,12 @@ def replay(records) -> State:
             st["whitelist"][(p["zone_id"], p["serial"])] = {"speed_exempt": p["speed_exempt"], "valid_to": None}
         elif a == "whitelist.end" and (p["zone_id"], p["serial"]) in st["whitelist"]:
             st["whitelist"][(p["zone_id"], p["serial"])]["valid_to"] = p["valid_to"]
+        elif a == "policy.apply" and p.get("replace"):  # a policy file replaced every zone and whitelist entry
+            st["zones"].clear()
+            st["whitelist"].clear()
+            st["whitelist_bulk"].clear()
+        elif a == "whitelist.bulk_add" and "zone_id" in p:
+            st["whitelist_bulk"][p["zone_id"]] = {"count": p["count"], "digest": p["digest"]}
         elif a == "key.create":
             st["api_keys"][p["id"]] = {k: p[k] for k in (*_KEY_FIELDS, "key_hash") if k in p}
         elif a == "key.revoke" and p["id"] in st["api_keys"]:
@@ -140,7 +146,7 @@ def reconcile(session: Session) -> list[str]:
     """Differences between the replayed log and the state tables, one line each ([] = they agree)."""
     logged = replay(session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars())
     actual = stored(session)
-    problems = []
+    problems = _bulk(logged, actual)
     for table, rows in actual.items():
         expected = logged[table]
         for key in sorted(set(rows) | set(expected), key=repr):
@@ -153,4 +159,22 @@ def reconcile(session: Session) -> list[str]:
                     if not _same(rows[key].get(col), want):
                         problems.append(f"{table}[{key!r}].{col}: stored {rows[key].get(col)!r}, the audit log "
                                         f"says {want!r} (edited directly)")
+    return problems
+
+
+def _bulk(logged: State, actual: State) -> list[str]:
+    """Whitelist entries added in bulk (policy files) are logged as a count and a digest of the sorted serials per
+    zone: compare those, then leave the individual rows out of the row-by-row comparison."""
+    import hashlib
+
+    problems = []
+    for zone_id, want in logged.pop("whitelist_bulk").items():
+        keys = sorted(k for k in actual["whitelist"] if k[0] == zone_id and k not in logged["whitelist"])
+        serials = [k[1] for k in keys]
+        digest = hashlib.sha256("\n".join(serials).encode()).hexdigest()[:16]
+        if len(serials) != want["count"] or digest != want["digest"]:
+            problems.append(f"whitelist[zone {zone_id}]: {len(serials)} bulk entries stored, the audit log says "
+                            f"{want['count']} (digest {want['digest']}, stored {digest}): edited directly")
+        for k in keys:
+            actual["whitelist"].pop(k)
     return problems

@@ -66,6 +66,7 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
     """The API over the store at ``db_url`` (schema created/upgraded); ``live`` is a running Simulation or None."""
     from leonet.api.routers import (
         accounts,
+        analysis,
         audit,
         countries,
         decisions,
@@ -157,7 +158,8 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
         detail = f"loading failed: {readiness.error}" if readiness.error else "loading the policy context"
         return _error(503, detail, headers={"Retry-After": "1"})
 
-    for module in (session, keys, countries, organisations, terminals, accounts, zones, decisions, history, audit):
+    for module in (session, keys, countries, organisations, terminals, accounts, zones, decisions, history, audit,
+                   analysis):
         app.include_router(module.router, prefix="/api/v1", responses=ERRORS)
     for router in extra_routers:
         app.include_router(router, responses=ERRORS)

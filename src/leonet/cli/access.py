@@ -17,7 +17,8 @@ HOST_HELP = "Interface to bind; beyond localhost every endpoint still needs a ke
 DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $LEONET_DB or sqlite:///leonet.sqlite."
 
 
-def serve(port: int = typer.Option(8000, "--port"), db: str = typer.Option(None, "--db", help=DB_HELP),
+def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
+          db: str = typer.Option(None, "--db", help=DB_HELP),
           host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP)) -> None:
     """Run the REST API (OpenAPI at /docs); creates/upgrades the schema on first start."""
     import time
