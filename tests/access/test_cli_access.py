@@ -20,8 +20,7 @@ def test_decide_contract(tmp_path):
     positions.write_text("terminal,lat_deg,lon_deg,speed_kmh\nkyiv,50.45,30.52,0\nmoscow,55.75,37.62,0\n"
                          "atlantic,40.0,-30.0,0\nslubice,52.3503,14.5667,0\nfast,50.45,30.52,400\n")
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(app, ["decide", "--plan", "roam", "--positions", str(positions), "--out", str(out),
-                                      "--db", f"sqlite:///{tmp_path / 'd.sqlite'}"])
+    result = CliRunner().invoke(app, ["decide", "--plan", "roam", "--positions", str(positions), "--out", str(out)])
     assert result.exit_code == 0, result.output
     with out.open() as f:
         assert f.readline().strip().replace('"', "") == "terminal,code,reasons"

@@ -4,7 +4,7 @@ Roles, most to least powerful: admin (everything); regulator (reads licensing, z
 incidents, audit; writes nothing); reseller (its own organisation's terminals, accounts and sales); viewer (the live
 map, zones and an incident summary; no provenance, no accounts); terminal (its own terminal only). No caller mints a
 key above its own reach: admin mints any; a regulator mints viewer keys; a reseller mints reseller keys for its
-own organisation and terminal keys for terminals it holds; viewer and terminal keys mint nothing. Keys are never
+own organisation and terminal keys for terminals it holds or sold; viewer and terminal keys mint nothing. Keys are never
 deleted: revoked (``revoked_at``) or expired (``expires_at``), each change in the audit log with its actor.
 """
 
@@ -87,8 +87,9 @@ def check_mint(who: Principal | None, role: str, organisation_id: int | None, se
     if who.role == "reseller" and role == "reseller" and organisation_id == who.organisation_id:
         return
     if who.role == "reseller" and role == "terminal" and serial:
-        term = session.get(Terminal, serial)
-        if term is not None and term.holder_id == who.organisation_id:
+        from leonet.access import scope
+
+        if session.execute(scope.terminals(who).where(Terminal.serial == serial)).first() is not None:
             return
     raise KeyForbidden(f"role '{who.role}' may not mint a '{role}' key with this scope")
 
