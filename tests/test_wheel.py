@@ -4,6 +4,7 @@ empty directory serves the dashboard's HTML and the API."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -42,14 +43,16 @@ def test_wheel_installs_and_serves_the_dashboard_outside_the_source_tree(tmp_pat
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     pip = subprocess.run([str(env_dir / "bin/pip"), "install", "--quiet", str(wheel)], capture_output=True,
-                         text=True, timeout=800)
+                         text=True, timeout=800, env=clean)
     assert pip.returncode == 0, pip.stderr[-3000:]
 
     work = tmp_path / "elsewhere"
     work.mkdir()
     port = _free_port()
     env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "LEONET_CACHE": str(tmp_path / "c")}
+    assert (env_dir / "bin/leonet").is_file(), pip.stdout[-2000:]
     proc = subprocess.Popen([str(env_dir / "bin/leonet"), "demo", "--no-browser", "--port", str(port), "--db",
                              f"sqlite:///{work}/demo.sqlite"], cwd=work, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

@@ -79,10 +79,9 @@ def test_hypatia_state_files_match_satgenpy(tmp_path):
             a, b = decision[0], hyp[key][0]
             assert a >= 0 and b >= 0, f"reachability differs at step {k}: {key}"
             if node < N:  # satellite → ground: both next hops lead there equally short
-                def via(hop: int) -> float:
-                    return rng[dst, node] if hop == N + dst else np.linalg.norm(pos[k][node] - pos[k][hop]) + \
-                        dist[dst, hop]
-                assert abs(via(a) - via(b)) < TIE_KM, f"step {k} {key}: {decision} vs {hyp[key]}"
+                via = [rng[dst, node] if hop == N + dst else np.linalg.norm(pos[k][node] - pos[k][hop]) + dist[dst, hop]
+                       for hop in (a, b)]
+                assert abs(via[0] - via[1]) < TIE_KM, f"step {k} {key}: {decision} vs {hyp[key]}"
             else:  # ground → ground: both first satellites equally short
                 src = node - N
                 assert abs((rng[src, a] + dist[dst, a]) - (rng[src, b] + dist[dst, b])) < TIE_KM

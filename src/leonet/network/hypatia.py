@@ -102,13 +102,13 @@ class HypatiaStateWriter:
         with open(self.dir / f"fstate_{t_ns}.txt", "w", encoding="utf-8") as f:
             for key, decision in state.items():
                 if self.prev is None or self.prev[key] != decision:
-                    f.write("%d,%d,%d,%d,%d\n" % (*key, *decision))
+                    f.write(",".join(str(int(x)) for x in (*key, *decision)) + "\n")
         with open(self.dir / f"gsl_if_bandwidth_{t_ns}.txt", "w", encoding="utf-8") as f:
             if self.prev is None:
                 for node in range(n):
-                    f.write("%d,%d,%f\n" % (node, self.num_isls[node], self.bandwidth))
+                    f.write(f"{node},{int(self.num_isls[node])},{self.bandwidth:f}\n")
                 for node in range(n, n + g):
-                    f.write("%d,%d,%f\n" % (node, 0, self.bandwidth))
+                    f.write(f"{node},0,{self.bandwidth:f}\n")
         self.prev = state
 
 
