@@ -5,14 +5,13 @@ a preset or TLEs (SGP4), +Grid / listed / no ISLs, ground-link masks for users a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
 from leonet.errors import LeonetInputError
 from leonet.ground.segment import GroundSegment, build_segment, shipped_rows
 from leonet.network.gsl import DEFAULT_MIN_ELEVATION_DEG, GslIndex, GslPolicy
+from leonet.network.setup import isl_edges, resolve_tles
 from leonet.orbits.frames import geodetic_to_ecef_km
 from leonet.orbits.propagate import positions_ecef_km
 from leonet.orbits.tle import TleSet
@@ -20,51 +19,17 @@ from leonet.orbits.walker import Constellation
 from leonet.scenario import Scenario
 from leonet.scheduler.cells import cell_centres
 
-STARLINK_LATEST = "starlink-latest"
-
-
-def shipped_tle_path(name: str = STARLINK_LATEST) -> Path:
-    """The shipped TLE snapshot (provenance in data/README.md)."""
-    return Path(str(resources.files("leonet") / "data" / "tles" / f"{name}.tle"))
-
 
 def resolve_source(scenario: Scenario) -> tuple[Constellation | TleSet, str]:
     """The scenario's constellation: a preset (epoch = the scenario start) or TLEs; and a one-line description."""
     from leonet.orbits.presets import preset
-    from leonet.orbits.tle import read_tles
 
     net = scenario.network
     if net.tles is None:
         name = net.constellation or "starlink-gen1"
         return preset(name).with_epoch(scenario.start), f"preset {name}"
-    if net.tles == STARLINK_LATEST:
-        path = shipped_tle_path()
-    else:
-        path = Path(net.tles)
-        if not path.is_absolute() and scenario.source_dir is not None:
-            path = scenario.source_dir / path
-    if not path.exists():
-        raise LeonetInputError("TLE file not found", field="network.tles", value=str(net.tles))
-    tles = read_tles(path)
-    return tles, f"TLEs {path.name} ({tles.num_sats} satellites)"
-
-
-def isl_edges_for(scenario: Scenario, source: Constellation | TleSet, t_unix_s: float) -> np.ndarray:
-    """(E, 2) ISLs: +Grid (Walker shells directly; TLEs by planes grouped from their elements), none, or a file."""
-    from leonet.network.isl import plus_grid, read_isl_file
-    from leonet.network.planes import plus_grid_from_tles
-
-    isls = scenario.network.isls
-    if isls == "plus-grid":
-        if isinstance(source, Constellation):
-            return plus_grid(source, scenario.network.inter_plane_offset)
-        return plus_grid_from_tles(source, t_unix_s, scenario.network.inter_plane_offset)
-    if isls == "none":
-        return np.zeros((0, 2), dtype=np.int64)
-    path = Path(isls)
-    if not path.is_absolute() and scenario.source_dir is not None:
-        path = scenario.source_dir / path
-    return read_isl_file(path, source.num_sats)
+    tles = resolve_tles(net.tles, scenario.source_dir, field="network.tles")
+    return tles, f"TLEs {net.tles} ({tles.num_sats} satellites)"
 
 
 def gsl_policies(scenario: Scenario) -> tuple[GslPolicy, GslPolicy]:
@@ -126,7 +91,8 @@ class NetworkModel:
     def from_scenario(cls, scenario: Scenario) -> NetworkModel:
         source, desc = resolve_source(scenario)
         users, gateways = gsl_policies(scenario)
-        edges = isl_edges_for(scenario, source, scenario.start.timestamp())
+        net = scenario.network
+        edges = isl_edges(net.isls, source, scenario.start.timestamp(), net.inter_plane_offset, scenario.source_dir)
         return cls(source, desc, edges, users, gateways, ground_segment(scenario),
                    scenario.network.fibre_speed_fraction)
 
