@@ -108,23 +108,33 @@ class NetworkModel:
         """(T, N, 3) satellite positions at UNIX times (T,); NaN for satellites SGP4 cannot propagate."""
         return positions_ecef_km(self.source, np.atleast_1d(np.asarray(t_unix_s, dtype=np.float64)))
 
-    def user_candidates(self, cells: np.ndarray, want: np.ndarray, sat_pos: np.ndarray
+    def user_candidates(self, cells: np.ndarray, want: np.ndarray, sat_pos: np.ndarray,
+                        cell_lat_deg: np.ndarray | None = None, cell_lon_deg: np.ndarray | None = None
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(terminal, satellite, elevation_deg) triples in view under the users' mask, evaluated at each wanted
         terminal's scheduler-cell centre; terminal-major and best elevation first within a terminal (as
-        ``scheduler.slots.assign(presorted=True)`` expects). cells (M,) uint64, want (W,) terminal indices."""
+        ``scheduler.slots.assign(presorted=True)`` expects). cells (M,) uint64, want (W,) terminal indices;
+        cell_lat_deg/cell_lon_deg (M,) each terminal's cell centre when known (else computed here)."""
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         if want.size == 0:
             return empty
-        ucells, inv = np.unique(cells[want], return_inverse=True)
-        clat, clon = cell_centres(ucells)
-        index = GslIndex(geodetic_to_ecef_km(clat, clon, np.zeros(len(ucells))), clat, clon, self.user_policy)
+        ucells, first, inv = np.unique(cells[want], return_index=True, return_inverse=True)
+        cache = getattr(self, "_cell_index", None)
+        if cache is not None and np.array_equal(cache[0], ucells):
+            index = cache[1]  # same cells as last slot: reuse their k-d tree
+        else:
+            if cell_lat_deg is None or cell_lon_deg is None:
+                clat, clon = cell_centres(ucells)
+            else:
+                clat, clon = cell_lat_deg[want[first]], cell_lon_deg[want[first]]
+            index = GslIndex(geodetic_to_ecef_km(clat, clon, np.zeros(len(ucells))), clat, clon, self.user_policy)
+            self._cell_index = (ucells, index)
         cc, cs, _, elev = index.pairs(sat_pos)
         if cc.size == 0:
             return empty
-        # Per cell, best elevation first (stable: ties keep the index's order); then each terminal takes its cell's
+        # Per cell, best elevation first (ties: lower satellite index first); then each terminal takes its cell's
         # list.
-        o = np.lexsort((-elev, cc))
+        o = np.lexsort((cs, -elev, cc))
         cs, cc, elev = cs[o], cc[o], elev[o]
         cstart = np.searchsorted(cc, np.arange(len(ucells)))
         reps = np.bincount(cc, minlength=len(ucells))[inv]
