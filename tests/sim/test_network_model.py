@@ -146,3 +146,19 @@ def test_telemetry_has_utc_slot_starts_pop_and_path(tmp_path):
                for r in kyiv)
     grey = [r for r in t if r["serial"] == "ut-grey-01"]
     assert all(r["pop"] is None and r["path"] is None and r["rtt_ms"] is None for r in grey)
+
+
+def test_routes_takes_the_tle_snapshot_with_plus_grid(tmp_path):
+    """`leonet routes` and the living system share the network model: the shipped TLEs with +Grid from elements."""
+    from leonet.network.latency import iter_route_chunks
+    from leonet.network.setup import build_route_job
+
+    gs = tmp_path / "gs.csv"
+    gs.write_text("name,lat_deg,lon_deg,alt_m\nLondon,51.5,-0.12,0\nNew York,40.71,-74.0,0\nMadrid,40.42,-3.7,0\n")
+    job = build_route_job(preset=None, tles="starlink-latest", ground_stations=gs, isls="plus-grid",
+                          start="2026-05-13T00:00:00Z", duration=1, step=1)
+    table = next(iter_route_chunks(job)).to_pylist()
+    assert len(table) == 3 and all(r["rtt_ms"] is not None for r in table)
+    ny = next(r for r in table if {r["src"], r["dst"]} == {"London", "New York"})
+    # Faster than nothing, slower than light along the great circle (5,570 km): 37.2 ms round trip.
+    assert 37.2 < ny["rtt_ms"] < 120
