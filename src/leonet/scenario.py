@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leonet.errors import LeonetInputError
+from leonet.population.spec import Population
 
 
 class _Model(BaseModel):
@@ -37,6 +38,15 @@ class Waypoint(_Model):
     lon_deg: float = Field(ge=-180, le=180)
 
 
+class Obstruction(_Model):
+    """Sky a terminal cannot see (a tree, a wall): azimuths clockwise from ``az_from_deg`` to ``az_to_deg``, below
+    ``max_el_deg``. The emulated dish loses a satellite behind it (outage OBSTRUCTED) and draws it on its map."""
+
+    az_from_deg: float = Field(ge=0, lt=360)
+    az_to_deg: float = Field(ge=0, lt=360)
+    max_el_deg: float = Field(gt=0, le=90)
+
+
 class TerminalSpec(_Model):
     serial: str = Field(min_length=1)
     lat_deg: float = Field(ge=-90, le=90)
@@ -51,6 +61,8 @@ class TerminalSpec(_Model):
     demand_mbps: float = Field(default=50.0, gt=0, description="Peak (active) downlink demand")
     dish: str = Field(default="", description="Dish model (leonet.radio.linkbudget.DISHES); '' = radio.dish")
     label: str = ""
+    obstructions: list[Obstruction] = Field(default_factory=list, description="Sky the terminal cannot see "
+                                            "(read by the emulated dish)")
 
     @model_validator(mode="after")
     def _spoof_target(self):
@@ -193,7 +205,8 @@ class Scenario(_Model):
     weather: Weather = Field(default_factory=Weather)
     pops: list[Site]
     gateways: list[Gateway]
-    terminals: list[TerminalSpec]
+    terminals: list[TerminalSpec] = Field(default_factory=list)
+    population: Population | None = Field(default=None, description="Generated terminals (docs/population.md)")
     source_dir: Path | None = Field(default=None, exclude=True,
                                     description="Directory of the scenario file (set by load_scenario)")
 
@@ -230,12 +243,21 @@ def load_scenario(path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise LeonetInputError(f"invalid TOML: {exc}", file=str(path)) from None
     try:
-        sc = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         e = exc.errors()[0]
         field = ".".join(str(p) for p in e["loc"]) or "scenario"
         raise LeonetInputError(e["msg"], file=str(path), field=field, value=e.get("input")) from None
-    return sc.model_copy(update={"source_dir": path.resolve().parent})
+    if scenario.population is not None:  # GeoJSON files named in the scenario are relative to it
+        from leonet.population.generate import SHIPPED_AREAS
+
+        for g in scenario.population.diverted:
+            if g.use_area not in SHIPPED_AREAS and not Path(g.use_area).is_absolute():
+                g.use_area = str(path.resolve().parent / g.use_area)
+        for g in scenario.population.legit:
+            if g.exclude_area and g.exclude_area not in SHIPPED_AREAS and not Path(g.exclude_area).is_absolute():
+                g.exclude_area = str(path.resolve().parent / g.exclude_area)
+    return scenario.model_copy(update={"source_dir": path.resolve().parent})
 
 
 def default_scenario_path() -> Path:

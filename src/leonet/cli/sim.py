@@ -68,11 +68,12 @@ def terminals(scenario: Path = typer.Option(None, "--scenario", help="Scenario T
     typer.echo(f"wrote {len(states)} terminals to {out}")
 
 
-def demo(port: int = typer.Option(8000, "--port"), speed: float = typer.Option(1.0, "--speed", help="×real time"),
-         no_browser: bool = typer.Option(False, "--no-browser"),
+def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and dashboard."),
+         speed: float = typer.Option(1.0, "--speed", help="×real time"),
+         no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a web browser."),
          scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
          db: str = typer.Option(None, "--db", help="Store URL (default: .leonet/demo.sqlite)."),
-         host: str = typer.Option("127.0.0.1", "--host")) -> None:
+         host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0: every interface).")) -> None:
     """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/."""
     import os
     import webbrowser

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from leonet.access import service
 from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
-from leonet.access.detect import UNAUTHORIZED_CODES, build_incidents
+from leonet.access.detect import EvidenceLog, build_incidents
 from leonet.access.policy import decide_batch
 from leonet.ground.geometry import look_angles_paired
 from leonet.orbits.frames import ecef_to_geodetic, geodetic_to_ecef_km
 from leonet.orbits.tle import TleSet
+from leonet.radio.modcod import modcod_names
+from leonet.radio.runtime import RadioRuntime
 from leonet.scenario import Scenario
 from leonet.scheduler.cells import cell_centres, cells_of
 from leonet.scheduler.slots import assign
@@ -70,6 +71,10 @@ class Simulation:
         if scenario.control_plane == "example":
             with self.sessions.begin() as session:
                 seeding.load_example(session)
+        from leonet.sim.population import materialise
+
+        scenario, self.population = materialise(scenario, self.sessions)  # ground truth: scoring/debug only
+        self.scenario = scenario
         self.net = NetworkModel.from_scenario(scenario)
         self.paths = PathModel(self.net)
         self._slot_s = float(scenario.slot_s)
@@ -81,9 +86,10 @@ class Simulation:
         store_rows = record and len(self._serials) <= scenario.telemetry_store_max_terminals
         self.telemetry = TelemetryLog(self.sessions if store_rows else None, self.serials_arr)
         self.history = SlotHistory(len(self._serials), self._slot_s)
+        self.radio = RadioRuntime(scenario)
         self._sampler = path_sampler(self._positions_of, self._terminal_at, self.paths.gw_ecef_km,
                                      self.paths.fibre_equiv_km)
-        self._attempts: list[dict] = []
+        self.evidence = EvidenceLog(scenario.location_check.chi2_threshold)  # only what the operator can know
         self._incidents_cache: tuple[int, list] | None = None
         self._arrays = self._initial_arrays()
         self._slot_state_cache: tuple[int, SlotState] | None = None
@@ -143,7 +149,10 @@ class Simulation:
         none = np.full(m, -1, dtype=np.int64)
         st = SlotState(self._start, -1, self._slot_s, self.serials_arr, np.zeros(m, np.int16), none, none,
                        np.full(m, "", dtype=object), np.full(m, "", dtype=object), nan, nan, nan, lat, lon, speed,
-                       nan, nan, np.zeros(m, bool), np.zeros(m), np.zeros(m, np.int8), np.zeros(m, bool))
+                       nan, nan, np.zeros(m, bool), np.zeros(m), np.zeros(m, np.int8), np.zeros(m, bool),
+                       pop_ping_latency_ms=nan, pop_ping_drop_rate=np.ones(m), downlink_mbps=np.zeros(m),
+                       uplink_mbps=np.zeros(m), downlink_capacity_mbps=np.zeros(m), uplink_capacity_mbps=np.zeros(m),
+                       sinr_db=nan, modcod=np.full(m, "", dtype=object), rain_mm_h=np.zeros(m))
         return SlotArrays(st, heading, self._cells.copy(), nan, nan, nan, nan, nan, np.full(m, "", dtype=object),
                           np.full(m, None, dtype=object), none, lambda i: ["not yet decided"])
 
@@ -183,7 +192,8 @@ class Simulation:
         if i is None:
             raise KeyError(serial)
         with self._lock:
-            return self.history.samples(i, start_utc.timestamp(), end_utc.timestamp(), self._sampler)
+            return self.history.samples(i, start_utc.timestamp(), end_utc.timestamp(), self._sampler,
+                                        self.radio.seconds)
 
     def network(self) -> NetworkView:
         g = self.net.ground
@@ -267,13 +277,20 @@ class Simulation:
         served = routes.path_id >= 0
         az = np.full(len(lat), np.nan)
         el = np.full(len(lat), np.nan)
+        rng_km = np.full(len(lat), np.nan)
         if served.any():
-            el[served], az[served], _ = look_angles_paired(x[served], lat[served], lon[served],
-                                                           sat_pos[a.satellite[served]])
+            el[served], az[served], rng_km[served] = look_angles_paired(x[served], lat[served], lon[served],
+                                                                        sat_pos[a.satellite[served]])
         prev = self._arrays.state.sat
         handover = served & (prev != a.satellite)
-        self.meter.add(served, a.throughput_mbps, self._slot_s)
         clock("paths")
+        radio = self.radio.slot(self.slot_index, t_s, t_unix, lat, lon, self._cells, np.where(served, a.satellite, -1),
+                                el, rng_km, routes.rtt_ms, handover, self.demand)
+        if self.scenario.radio.enabled:
+            self.meter.add(served, radio.downlink_mbps + radio.uplink_mbps, self._slot_s)
+        else:
+            self.meter.add(served, a.throughput_mbps, self._slot_s)
+        clock("radio")
         self.location.check(self.net.positions_ecef_km, t_unix, self._slot_s, x, a.satellite, rep_lat, rep_lon,
                             speed)
         clock("location")
@@ -282,14 +299,22 @@ class Simulation:
         state = SlotState(when, self.slot_index, self._slot_s, self.serials_arr, codes, a.satellite, routes.gateway,
                           pop_names[routes.pop], np.full(len(lat), "", dtype=object), routes.rtt_ms, rep_lat,
                           rep_lon, lat, lon, speed, az, el, handover, np.where(served, a.throughput_mbps, 0.0),
-                          a.reason.astype(np.int8), loc.flagged.copy())
+                          a.reason.astype(np.int8), loc.flagged.copy(),
+                          pop_ping_latency_ms=radio.pop_ping_latency_ms, pop_ping_drop_rate=radio.pop_ping_drop_rate,
+                          downlink_mbps=radio.downlink_mbps, uplink_mbps=radio.uplink_mbps,
+                          downlink_capacity_mbps=radio.downlink_capacity_mbps,
+                          uplink_capacity_mbps=radio.uplink_capacity_mbps, sinr_db=radio.sinr_db,
+                          modcod=modcod_names(radio.modcod), rain_mm_h=radio.rain_mm_h)
         labels = np.append(routes.path_label, None)
         suffix = labels[routes.path_id]
         self._decision, self._spoof_denied = decision, spoof_deny & (decision.codes == int(C.OKAY))
         self._arrays = SlotArrays(state, heading, self._cells.copy(), loc.est_lat.copy(), loc.est_lon.copy(),
                                   loc.major_km.copy(), loc.minor_km.copy(), loc.angle_deg.copy(), country, suffix,
                                   routes.path_id, self._reasons_fn(decision, self._spoof_denied))
-        self._record_attempts(t_s, codes, lat, lon)
+        jam = self.gps == "jammed"  # evidence: the reported position (none when jammed), the fix, the statistic
+        self.evidence.record(t_s, self.serials_arr, codes, np.where(jam, np.nan, rep_lat),
+                             np.where(jam, np.nan, rep_lon), loc.est_lat, loc.est_lon, loc.major_km, loc.minor_km,
+                             loc.angle_deg, loc.d2, loc.flagged)
         self.history.add(SlotRecord(self.slot_index, t_unix, a.satellite.astype(np.int32),
                                     routes.path_id.astype(np.int32), codes.astype(np.int16),
                                     a.reason.astype(np.int8), state.allocated_mbps.astype(np.float32), routes))
@@ -307,29 +332,22 @@ class Simulation:
 
         return reasons
 
-    def _record_attempts(self, t_s, codes, lat, lon) -> None:
-        bad = np.flatnonzero(np.isin(codes, [int(C[name]) for name in UNAUTHORIZED_CODES]))
-        if bad.size:
-            lut = np.array([C(v).name if v in C._value2member_map_ else "" for v in range(18)], dtype=object)
-            self._attempts.append({"t_s": np.full(bad.size, t_s), "serial": self.serials_arr[bad],
-                                   "lat_deg": lat[bad], "lon_deg": lon[bad], "code": lut[codes[bad]]})
-
     def incidents(self) -> list:
-        with self._lock:
-            if self._incidents_cache and self._incidents_cache[0] == len(self._attempts):
-                return self._incidents_cache[1]
-            if not self._attempts:
-                return []
-            att = {k: np.concatenate([a[k] for a in self._attempts]) for k in self._attempts[0]}
-            with self.sessions() as session:
-                def prov(serial):
-                    try:
-                        return service.provenance(session, serial)
-                    except service.NotFound:
-                        return None
+        """Incidents from the evidence log (reported positions, network fixes, control-plane records only)."""
+        from leonet.access.inference import bulk_records
+        from leonet.gazetteer import gazetteer
 
-                out = build_incidents(att, lambda t: (self._start + timedelta(seconds=t)).isoformat(), prov)
-            self._incidents_cache = (len(self._attempts), out)
+        with self._lock:
+            if self._incidents_cache and self._incidents_cache[0] == self.evidence.count:
+                return self._incidents_cache[1]
+            if not self.evidence.count:
+                return []
+            g = gazetteer()
+            with self.sessions() as session:
+                iso = lambda t: (self._start + timedelta(seconds=t)).isoformat()  # noqa: E731
+                out = build_incidents(self.evidence.arrays(), iso, lambda serials: bulk_records(session, serials),
+                                      self.evidence.threshold, lambda la, lo: g.nearest(la, lo).as_dict())
+            self._incidents_cache = (self.evidence.count, out)
             return out
 
     def zones_geojson(self) -> list[dict]:

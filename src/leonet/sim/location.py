@@ -18,12 +18,12 @@ class LocationChecker:
     """State per terminal (M,): the network's estimate and its error ellipse, the last χ² statistic, the count of
     inconsistent checks in a row, and the flag.
 
-    Every measured terminal's *reported* position is tested every slot by the goodness of fit of the satellites'
-    range and range-rate measurements to it (``verify.fit_inconsistent``: this slot's and the previous slot's
-    samples for a terminal at rest, this slot's for a moving one). The network's own fix (``verify.estimate``,
-    the position and 95 % ellipse shown to the operator) is computed for every measured terminal when there are
-    few, else for flagged terminals, terminals that report no position, and a staggered 1/``REFRESH_SLOTS`` of the
-    rest each slot."""
+    The network's own fix (``verify.estimate`` on this and the previous slot's samples: the position and 95 %
+    ellipse shown to the operator) is computed for every measured terminal when there are few, else for flagged
+    terminals, terminals that report no position, and a staggered 1/``REFRESH_SLOTS`` of the rest each slot. A
+    terminal at rest with a fresh fix is judged by the squared Mahalanobis distance of its reported position from
+    the fix; every other measured terminal by the goodness of fit of the measurements to its reported position
+    (``verify.fit_inconsistent``: both slots' samples at rest, this slot's when moving)."""
 
     def __init__(self, cfg: LocationCheck, alt_km: np.ndarray, rng: np.random.Generator):
         m = len(alt_km)
@@ -84,15 +84,8 @@ class LocationChecker:
         keep = still[:, None] | current[None, :]
         judged = verify.Measurements(both.sat_pos_km, both.sat_vel_km_s, np.where(keep, both.range_km, np.nan),
                                      np.where(keep, both.range_rate_km_s, np.nan))
-        flag, cost = verify.fit_inconsistent(judged, rep_lat[idx], rep_lon[idx], self.alt_km[idx], cfg.range_noise_m,
-                                             cfg.range_rate_noise_mps)
-        # Flag only after two inconsistent checks in a row (one bad check is not evidence); keep the flag while
-        # no new check arrives (a denied terminal is not measured).
-        count = self.inconsistent[idx]
-        count = np.where(flag, count + 1, np.where(np.isfinite(cost), 0, count))
-        self.inconsistent[idx] = count
-        self.flagged[idx] = count >= 2
-        self.d2[idx] = cost
+        flag, stat = verify.fit_inconsistent(judged, rep_lat[idx], rep_lon[idx], self.alt_km[idx],
+                                             cfg.range_noise_m, cfg.range_rate_noise_mps)
         # The network's own fix: all when few, else the flagged, those without a reported position, and a
         # staggered share of the rest.
         if idx.size <= ESTIMATE_ALL_UP_TO:
@@ -100,11 +93,23 @@ class LocationChecker:
         else:
             fix_sel = (self.flagged[idx] | ~np.isfinite(rep_lat[idx]) | ((idx + self._slot) % REFRESH_SLOTS == 0))
         have = fix_sel & (np.isfinite(both.range_km).sum(axis=1) >= 3)
-        if not have.any():
-            return
-        sub = verify.Measurements(both.sat_pos_km[have], both.sat_vel_km_s[have], both.range_km[have],
-                                  both.range_rate_km_s[have])
-        fix = verify.estimate(sub, self.alt_km[idx[have]], cfg.range_noise_m, cfg.range_rate_noise_mps)
-        j = idx[have]
-        self.est_lat[j], self.est_lon[j] = fix.lat_deg, fix.lon_deg
-        self.major_km[j], self.minor_km[j], self.angle_deg[j] = fix.major_km, fix.minor_km, fix.angle_deg
+        if have.any():
+            sub = verify.Measurements(both.sat_pos_km[have], both.sat_vel_km_s[have], both.range_km[have],
+                                      both.range_rate_km_s[have])
+            fix = verify.estimate(sub, self.alt_km[idx[have]], cfg.range_noise_m, cfg.range_rate_noise_mps)
+            j = idx[have]
+            self.est_lat[j], self.est_lon[j] = fix.lat_deg, fix.lon_deg
+            self.major_km[j], self.minor_km[j], self.angle_deg[j] = fix.major_km, fix.minor_km, fix.angle_deg
+            # A terminal at rest with a fresh fix is judged by the squared Mahalanobis distance of its reported
+            # position from the fix (χ², 2 dof, ``chi2_threshold``); the others keep the goodness-of-fit test.
+            mflag, d2 = verify.inconsistent(fix, rep_lat[j], rep_lon[j], cfg.chi2_threshold)
+            use = still[have] & np.isfinite(d2)
+            pos = np.flatnonzero(have)[use]
+            flag[pos], stat[pos] = mflag[use], d2[use]
+        # Flag only after two inconsistent checks in a row (one bad check is not evidence); keep the flag while
+        # no new check arrives (a denied terminal is not measured).
+        count = self.inconsistent[idx]
+        count = np.where(flag, count + 1, np.where(np.isfinite(stat), 0, count))
+        self.inconsistent[idx] = count
+        self.flagged[idx] = count >= 2
+        self.d2[idx] = stat
