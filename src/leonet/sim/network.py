@@ -132,9 +132,9 @@ class NetworkModel:
         cc, cs, _, elev = index.pairs(sat_pos)
         if cc.size == 0:
             return empty
-        # Per cell, best elevation first (ties: lower satellite index first); then each terminal takes its cell's
-        # list.
-        o = np.lexsort((cs, -elev, cc))
+        # Per cell, best elevation first; then each terminal takes its cell's list. One stable argsort of a combined
+        # key (cell, then 90° − elevation in [0, 90]) instead of a multi-key lexsort; ties keep the search's order.
+        o = np.argsort(cc * 128.0 + (90.0 - elev), kind="stable")
         cs, cc, elev = cs[o], cc[o], elev[o]
         cstart = np.searchsorted(cc, np.arange(len(ucells)))
         reps = np.bincount(cc, minlength=len(ucells))[inv]
