@@ -56,8 +56,8 @@ def insert_records(session: Session, pop: PopulationArrays, actor: str = "popula
     for k, name in enumerate(pop.group_names):
         if pop.group_country[k] or not any(r["group"] == name for r in pop.routes):
             home = str(pop.account_country[pop.group == k][0]) if (pop.group == k).any() else "US"
-            legit_dist[k] = org(f"Authorised distributor ({name}, {home})", "distributor", home)
-    traders = [[org(f"Trader {i} of route {r + 1} ({route['group']}, {route['chain'][i]})",
+            legit_dist[k] = org(f"Authorised distributor {home} {k + 1}", "distributor", home)
+    traders = [[org(f"{'Distributor' if i == 1 else 'Reseller'} {route['chain'][i]} {r + 1}.{i}",
                     "distributor" if i == 1 else "reseller", route["chain"][i])
                 for i in range(1, len(route["chain"]) - 1)] for r, route in enumerate(pop.routes)]
     # One customer (organisation) and one account per account key.
