@@ -13,6 +13,8 @@ RUNS = [
     ["bench_decisions.py"],
     ["bench_api_latency.py"],
     ["bench_slot.py"],
+    ["bench_population.py"],
+    ["bench_compare.py"],
     ["bench_location_check.py", "--out", "location_check.png"],
 ]
 
