@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from leonet.dish import grpcweb, models
+from leonet.dish import gnss, grpcweb, models
 from leonet.dish.protocol import dish_config_pb2
 from leonet.dish.settings import ConfigError, DishSettings
 from leonet.dish.timebase import HISTORY_N, RingHistory, Second
@@ -97,3 +97,18 @@ def test_grpcweb_frames_and_text_encoding():
     with pytest.raises(ValueError, match="truncated"):
         grpcweb.unframe(body[:-1])
     assert b"grpc-message:caf%C3%A9 100%25" in grpcweb._trailers(5, "café 100%")
+
+
+def test_gps_satellites_in_view_of_the_baseline_constellation():
+    """The 24-slot baseline (GPS SPS Performance Standard 2001, Table 3-1) keeps at least 4 satellites above the 5°
+    mask everywhere (the Standard's design goal); counts move as the satellites do (12-h orbits)."""
+    day = [T0 + timedelta(minutes=10 * k) for k in range(144)]
+    for lat, lon in ((50.45, 30.52), (0.0, 0.0), (-33.9, 151.2), (78.2, 15.6)):
+        counts = [gnss.in_view(lat, lon, 0.0, t) for t in day]
+        assert min(counts) >= 4 and max(counts) <= 12
+        assert len(set(counts)) >= 3
+    radius = np.linalg.norm(gnss.positions_ecef_km(T0), axis=1)
+    assert radius == pytest.approx(np.full(24, 26559.7))
+    # two revolutions per sidereal day: the Earth-fixed geometry repeats after 86164.0905 s
+    assert gnss.positions_ecef_km(T0 + timedelta(seconds=86164.0905)) == pytest.approx(
+        gnss.positions_ecef_km(T0), abs=1.0)

@@ -53,6 +53,13 @@ def test_status_and_history_read_the_same_second_as_the_simulation(dishes):
     assert 75.0 <= hist.power_in[last] <= 100.0  # a Standard dish in use (published 75–100 W)
     raw = starlink_grpc.get_status(c)
     assert raw.disablement_code == 1 and not raw.is_moving_fast_persisted
+    assert 4 <= status["gps_sats"] <= 12  # the GPS baseline constellation above 5° (docs/dish.md)
+    context = handle(dishes, "ut-ua-kyiv-01", dish_get_context={}).dish_get_context
+    now = views["ut-ua-kyiv-01"].now_utc()
+    slot_end = now + timedelta(seconds=context.seconds_to_slot_end)
+    assert 0 < context.seconds_to_slot_end <= 15
+    assert slot_end.second in (11, 12, 26, 27, 41, 42, 56, 57)  # slots start at :12, :27, :42, :57
+    assert context.cell_id << 30 | (1 << 30) - 1 == int(sim.terminal("ut-ua-kyiv-01").cell_h3, 16)  # res-5 H3
 
 
 def test_history_is_a_ring_buffer_that_changes_only_new_indices(dishes):
@@ -92,6 +99,9 @@ def test_blocked_terminal_looks_like_a_blocked_dish(dishes):
     hist = starlink_grpc.get_history(c)
     assert raw.outage.start_timestamp_ns == hist.outages[-1].start_timestamp_ns  # one outage, status and history
     assert hist.outages[-1].duration_ns >= raw.outage.duration_ns - int(2e9)
+    event = hist.event_log.events[-1]  # the same outage in the event log, as 2025+ firmware lists it
+    assert event.start_timestamp_ns == raw.outage.start_timestamp_ns
+    assert event.reason == 5 and event.severity == 1  # EVENT_REASON_OUTAGE_NO_SCHEDULE, EVENT_SEVERITY_WARNING
     ctx_resp = handle(dishes, "ut-grey-01", dish_get_context={}).dish_get_context
     assert ctx_resp.disablement_code == 6 and ctx_resp.pop_ping_drop_rate_15s_mean == 1.0
 

@@ -53,3 +53,42 @@ def test_cors_preflight_lets_a_page_from_another_origin_call_handle(web_dish):
     bad = httpx.post(f"http://127.0.0.1:{web}/SpaceX.API.Device.Device/Handle", content=b"x",
                      headers={"Content-Type": "application/json"})
     assert bad.status_code == 415 and "application/grpc-web" in bad.text
+
+
+PAGE = """<!doctype html><meta charset="utf-8"><title>dish page</title><script>
+// A page on another origin reads the dish by gRPC-Web, as the dish's own web UI does: Request{get_device_info{}}
+// is field 1008 (tag 0x82 0x3f, empty message), framed (flag 0, 4-byte length), sent as grpc-web-text.
+async function readDish(url) {
+  const frame = new Uint8Array([0, 0, 0, 0, 3, 0x82, 0x3f, 0x00]);
+  const r = await fetch(url + "/SpaceX.API.Device.Device/Handle", {method: "POST", body: btoa(String.fromCharCode(
+    ...frame)), headers: {"content-type": "application/grpc-web-text", "x-grpc-web": "1", "accept":
+    "application/grpc-web-text"}});
+  const raw = atob(await r.text());
+  return {status: r.status, text: raw, trailer: raw.slice(raw.indexOf("grpc-status"))};
+}
+</script>"""
+
+
+def test_a_page_in_chromium_reads_the_dish_across_origins(web_dish, chromium_path, tmp_path):
+    """Debian's chromium (Playwright) on a page from another origin: the CORS preflight and the gRPC-Web call."""
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    (tmp_path / "index.html").write_text(PAGE)
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path), **k)  # noqa: E731
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    _, web = web_dish
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{site.server_address[1]}/index.html")
+            out = page.evaluate("url => readDish(url)", f"http://localhost:{web}")
+            browser.close()
+    finally:
+        site.shutdown()
+    assert out["status"] == 200
+    assert "ut-ua-kyiv-01" in out["text"] and out["trailer"].startswith("grpc-status:0")

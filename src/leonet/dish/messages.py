@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import h3
 
 from leonet.access.codes import DisablementCode
-from leonet.dish import models
+from leonet.dish import gnss, models
 from leonet.dish.protocol import common_pb2, device_pb2, dish_pb2
 from leonet.dish.telemetry import DishTelemetry
 from leonet.dish.timebase import HISTORY_N
@@ -76,7 +76,9 @@ def status(d: DishTelemetry) -> dish_pb2.DishGetStatusResponse:
         downlink_throughput_bps=float(last.get("downlink_bps", 0.0)),
         uplink_throughput_bps=float(last.get("uplink_bps", 0.0)),
         pop_ping_latency_ms=float(last.get("latency_ms", 0.0)),
-        gps_stats=dish_pb2.DishGpsStats(gps_valid=gps_ok, inhibit_gps=d.settings.inhibit_gps),
+        gps_stats=dish_pb2.DishGpsStats(gps_valid=gps_ok, inhibit_gps=d.settings.inhibit_gps,
+                                        gps_sats=gnss.in_view(t.true_lat_deg, t.true_lon_deg, t.alt_m, now)
+                                        if gps_ok else 0),
         obstruction_stats=dish_pb2.DishObstructionStats(
             fraction_obstructed=d.obstruction_fraction(), currently_obstructed=last.get("cause") == "OBSTRUCTED",
             valid_s=float(min(d.hist.count, HISTORY_N))),
@@ -98,14 +100,28 @@ def status(d: DishTelemetry) -> dish_pb2.DishGetStatusResponse:
     return msg
 
 
+_REASONS = dict(common_pb2.EventReason.items())
+
+
+def _event(run) -> common_pb2.UXEvent:
+    """An outage as the dish's event log lists it (a 2025.06 dish: severity WARNING, reason
+    EVENT_REASON_OUTAGE_<cause>; clarkzjw/starlink-grpc-golang CHANGELOG.md, entry 2025.06.10.mr57444.1)."""
+    start, dur_s, cause = run
+    reason = _REASONS.get(f"EVENT_REASON_OUTAGE_{cause}", _REASONS["EVENT_REASON_OUTAGE_UNKNOWN"])
+    return common_pb2.UXEvent(severity=common_pb2.EVENT_SEVERITY_WARNING, reason=reason,
+                              start_timestamp_ns=_ns(start), duration_ns=int(round(dur_s * 1e9)))
+
+
 def history(d: DishTelemetry) -> dish_pb2.DishGetHistoryResponse:
-    d.flush()
+    now = d.flush()
     h = d.hist
     return dish_pb2.DishGetHistoryResponse(
         current=h.count, pop_ping_drop_rate=h.buf["drop_rate"].tolist(),
         pop_ping_latency_ms=h.buf["latency_ms"].tolist(), downlink_throughput_bps=h.buf["downlink_bps"].tolist(),
         uplink_throughput_bps=h.buf["uplink_bps"].tolist(), power_in=h.buf["power_w"].tolist(),
-        outages=[_outage(run) for run in h.outages])
+        outages=[_outage(run) for run in h.outages],
+        event_log=common_pb2.EventLog(events=[_event(run) for run in h.outages], current_timestamp_ns=_ns(now),
+                                      start_timestamp_ns=_ns(h.boot_utc)))
 
 
 def context(d: DishTelemetry) -> dish_pb2.DishGetContextResponse:

@@ -37,7 +37,7 @@ class DishTelemetry:
         self.obstructions = tuple(tuple(float(v) for v in s) for s in obstructions)
         self.model = model if model in models.POWER else models.dish_model(self.terminal_now().hardware_version)
         self._map = np.full((models.MAP_N, models.MAP_N), -1.0)
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()  # one request at a time reads or changes this dish
         self._network = None
 
     # -- simulation reads -----------------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ class DishTelemetry:
     # -- the per-second writer ------------------------------------------------------------------------------------
     def flush(self) -> datetime:
         """Write every second that has passed since the last read; returns the time read."""
-        with self._lock:
+        with self.lock:
             now = self.now_utc()
             h = self.hist
             due = h.due(now)
@@ -133,21 +133,21 @@ class DishTelemetry:
 
     # -- the dish's own actions -----------------------------------------------------------------------------------
     def reboot(self) -> None:
-        with self._lock:
+        with self.lock:
             now = self.flush()
             boot = _whole_second(now)
             self.settings.reboot(boot)
             self.hist.reset(boot)
 
     def clear_obstruction_map(self) -> None:
-        with self._lock:
+        with self.lock:
             now = self.flush()
             self.settings.clear_obstruction_map(now)
             self._map[:] = -1.0
 
     # -- derived values -------------------------------------------------------------------------------------------
     def obstruction_map(self) -> np.ndarray:
-        with self._lock:
+        with self.lock:
             self.flush()
             return self._map.copy()
 
