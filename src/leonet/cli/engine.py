@@ -28,7 +28,8 @@ def size_note(rows: int, pairs: int, steps: int, out: Path) -> str:
 
 def routes(
     preset: str = typer.Option(None, "--preset", help="Constellation preset, e.g. starlink-shell1."),
-    tles: Path = typer.Option(None, "--tles", help="TLE file (2/3-line) or OMM .json/.csv."),
+    tles: Path = typer.Option(None, "--tles", help="TLE file (2/3-line, .gz ok) or OMM .json/.csv, or starlink-latest "
+                              "(the shipped CelesTrak snapshot)."),
     ground_stations: Path = typer.Option(..., "--ground-stations", help="CSV: name,lat_deg,lon_deg,alt_m."),
     isls: str = typer.Option("plus-grid", "--isls", help="'plus-grid', 'none' (bent pipe), or a file of pairs."),
     inter_plane_offset: int = typer.Option(0, "--inter-plane-offset", help="+Grid slot offset to the next plane."),
@@ -47,6 +48,10 @@ def routes(
     workers: int = typer.Option(None, "--workers", help="Local Dask workers (default 2)."),
     forwarding_out: Path = typer.Option(None, "--forwarding-out",
                                         help="Also write the forwarding state (t_s,node,dst,next_hop)."),
+    hypatia_out: Path = typer.Option(None, "--hypatia-out",
+                                     help="Also write Hypatia's satellite-network state into this folder (fstate_"
+                                          "<t_ns>.txt, gsl_if_bandwidth_<t_ns>.txt, tles/isls/ground_stations/"
+                                          "description.txt) for its ns-3 module."),
 ) -> None:
     """Shortest-path RTT, hops and path between ground stations over time → CSV/Parquet
     (t_s,src,dst,rtt_ms,hops,path)."""
@@ -77,6 +82,11 @@ def routes(
 
             n = write_tables(forwarding_out, (forwarding_chunk(job, a, b) for a, b in job.grid.chunks(chunk_steps)))
             typer.echo(f"wrote {n} forwarding rows to {forwarding_out}")
+        if hypatia_out is not None:
+            from leonet.network.hypatia import write_hypatia_state
+
+            steps = write_hypatia_state(job, hypatia_out, chunk_steps)
+            typer.echo(f"wrote Hypatia's network state for {steps} steps to {hypatia_out}")
     typer.echo(f"wrote {rows} rows ({len(job.src)} pairs × {job.grid.count} steps) to {out}")
 
 
