@@ -13,6 +13,7 @@ RUNS = [
     ["bench_decisions.py"],
     ["bench_api_latency.py"],
     ["bench_slot.py"],
+    ["fidelity_vs_measured.py", "--minutes", "6"],
     ["bench_location_check.py", "--out", "location_check.png"],
 ]
 
