@@ -17,6 +17,7 @@ RUNS = [
     ["bench_slot.py"],
     ["bench_population.py"],
     ["bench_compare.py"],
+    ["fidelity_vs_measured.py", "--minutes", "6"],
     ["bench_location_check.py", "--out", "location_check.png"],
     ["bench_dish.py"],
 ]
