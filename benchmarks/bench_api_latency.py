@@ -216,6 +216,9 @@ def main() -> None:
     else:
         print("(no --pg / $LEONET_TEST_PG_URL: PostgreSQL skipped)")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    t0 = time.monotonic()  # the first start after install parses the border GeoJSON once into a WKB cache
+    subprocess.run([sys.executable, "-c", "from leonet.access.borders import borders; borders()"], check=True)
+    print(f"border cache warm-up (once per install; a no-op when warm): {time.monotonic() - t0:.1f} s")
     for label, url in stores:
         run_store(label, url, args.seconds, args.max_in_flight)
     base = in_process_baseline(stores[0][1])

@@ -18,7 +18,7 @@ import gzip
 import hashlib
 import json
 import os
-from functools import lru_cache
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -221,13 +221,43 @@ class FineLayer:
 
 
 def _read_features(path, corridor_key: bool = False):
-    """(code, name, valid geometry) of each feature of a gzipped GeoJSON border file; code None = the corridor."""
-    data = json.loads(gzip.decompress(path.read_bytes()))
-    for feature in data["features"]:
+    """(code, name, valid geometry) of each feature of a gzipped GeoJSON border file; code None = the corridor.
+    Parsed once, then read from a WKB cache on disk keyed by the file's hash (parsing the JSON and building the
+    geometries costs seconds of CPU — tens of seconds on a loaded machine — and every server start needs them)."""
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    cache = _cache_dir() / f"borders-{digest}-{int(corridor_key)}.npz"
+    try:
+        with np.load(cache, allow_pickle=False) as z:
+            blob, cut = z["wkb"].tobytes(), z["offsets"].tolist()
+            geoms = shapely.from_wkb(np.array([blob[a:b] for a, b in zip(cut[:-1], cut[1:], strict=True)],
+                                              dtype=object))
+            codes, names, corridor = z["codes"].tolist(), z["names"].tolist(), z["corridor"]
+        return [(None if c else code, name, g) for code, name, c, g in zip(codes, names, corridor, geoms,
+                                                                           strict=True)]
+    except (OSError, ValueError, KeyError):
+        pass
+    out = []
+    for feature in json.loads(gzip.decompress(raw))["features"]:
         props = feature["properties"]
         geom = shapely.make_valid(shapely.geometry.shape(feature["geometry"]))
         code = None if corridor_key and props.get("corridor") else props["iso_a2"]
-        yield code, props["name"], geom
+        out.append((code, props["name"], geom))
+    try:
+        blobs = [np.frombuffer(b, dtype=np.uint8) for b in shapely.to_wkb([g for _, _, g in out])]
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, wkb=np.concatenate(blobs), offsets=np.cumsum([0] + [len(b) for b in blobs]),
+                 codes=np.array([c or "" for c, _, _ in out]), names=np.array([n for _, n, _ in out]),
+                 corridor=np.array([c is None for c, _, _ in out]))
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return out
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("LEONET_CACHE", Path.home() / ".cache" / "leonet"))
 
 
 def _dense_ring_points(polygons: np.ndarray, step_deg: float) -> np.ndarray:
@@ -264,10 +294,21 @@ def _cached_grid(borders: Borders) -> np.ndarray:
     return grid
 
 
-@lru_cache(maxsize=3)
+_LOADED: dict[str, Borders] = {}
+_LOAD_LOCK = threading.Lock()
+
+
 def borders(scale: str = DEFAULT_SCALE) -> Borders:
-    """The shipped borders (loaded once per process)."""
-    return Borders.load(scale)
+    """The shipped borders, loaded once per process: threads asking together wait for the one load (an
+    ``lru_cache`` alone lets simultaneous first callers each load them, and keys ``borders()`` apart from
+    ``borders("fine")``)."""
+    hit = _LOADED.get(scale)
+    if hit is None:
+        with _LOAD_LOCK:
+            hit = _LOADED.get(scale)
+            if hit is None:
+                hit = _LOADED[scale] = Borders.load(scale)
+    return hit
 
 
 def country_of(lat_deg, lon_deg, *, scale: str = DEFAULT_SCALE) -> np.ndarray:

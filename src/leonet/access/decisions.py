@@ -94,6 +94,33 @@ def _row(serial, d: Decision, lat, lon, speed, at, zone_id) -> dict:
             "policy_version": d.policy_version}
 
 
+def decide_committed(sessions, actor: str, serial: str, lat_deg, lon_deg, at: datetime,
+                     speed_kmh: float = 0.0) -> Decision:
+    """Decide from a read-only snapshot (no lock held while the policy runs or loads), then record it in one short
+    write transaction, committed before returning."""
+    from leonet.access import tx
+
+    with tx.read(sessions) as session:
+        ctx = cached_context(session, at)
+    d = decide(ctx, serial, lat_deg, lon_deg, at, speed_kmh)
+    row = _row(serial, d, lat_deg, lon_deg, speed_kmh, at, _zone_of(ctx, lat_deg, lon_deg, at))
+    with tx.write(sessions) as session:
+        _record(session, actor, [row])
+    return d
+
+
+def decide_many_committed(sessions, actor: str, serials: list[str], lat_deg, lon_deg, at: datetime,
+                          speed_kmh) -> BatchDecision:
+    from leonet.access import tx
+
+    with tx.read(sessions) as session:
+        ctx = cached_context(session, at)
+    result, rows = _batch(ctx, actor, serials, lat_deg, lon_deg, at, speed_kmh)
+    with tx.write(sessions) as session:
+        _record(session, actor, rows)
+    return result
+
+
 def decide_and_record(session: Session, actor: str, serial: str, lat_deg, lon_deg, at: datetime,
                       speed_kmh: float = 0.0) -> Decision:
     ctx = cached_context(session, at)
@@ -104,7 +131,12 @@ def decide_and_record(session: Session, actor: str, serial: str, lat_deg, lon_de
 
 def decide_many_and_record(session: Session, actor: str, serials: list[str], lat_deg, lon_deg, at: datetime,
                            speed_kmh) -> BatchDecision:
-    ctx = cached_context(session, at)
+    result, rows = _batch(cached_context(session, at), actor, serials, lat_deg, lon_deg, at, speed_kmh)
+    _record(session, actor, rows)
+    return result
+
+
+def _batch(ctx: PolicyContext, actor: str, serials: list[str], lat_deg, lon_deg, at: datetime, speed_kmh):
     lat, lon = np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
     speed = np.asarray(speed_kmh, dtype=float)
     result = decide_batch(ctx, np.asarray(serials), lat, lon, at, speed)
@@ -115,6 +147,5 @@ def decide_many_and_record(session: Session, actor: str, serials: list[str], lat
         if ctx.zones.zones[z].active_at(at):
             idx = members[z][ok[members[z]]]
             zone_ids[idx] = ctx.zones.zones[z].zone_id
-    _record(session, actor, [_row(s, result.decision(i), lat[i], lon[i], speed[i], at,
-                                  None if zone_ids[i] < 0 else int(zone_ids[i])) for i, s in enumerate(serials)])
-    return result
+    return result, [_row(s, result.decision(i), lat[i], lon[i], speed[i], at,
+                         None if zone_ids[i] < 0 else int(zone_ids[i])) for i, s in enumerate(serials)]

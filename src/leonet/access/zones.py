@@ -55,6 +55,9 @@ def zones_geojson(session) -> list[dict]:
             for z in session.execute(select(Zone)).scalars()]
 
 
+MAX_ZONE_VERTICES = 20_000  # a country outline at 1:10m has a few thousand; a million stalls every decision
+
+
 def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geometry:
     """A shapely (Multi)Polygon from GeoJSON, or a LeonetInputError naming the problem and the value."""
     if not isinstance(geometry, dict):
@@ -68,6 +71,11 @@ def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geome
     polygons = [coords] if kind == "Polygon" else coords
     if not polygons:
         raise LeonetInputError("must be a non-empty array", field=f"{field}.coordinates", value=coords)
+    vertices = sum(len(ring) for rings in polygons if isinstance(rings, list) for ring in rings
+                   if isinstance(ring, list))
+    if vertices > MAX_ZONE_VERTICES:  # counted before any geometry work
+        raise LeonetInputError(f"at most {MAX_ZONE_VERTICES} vertices per zone (simplify it, or split it into "
+                               "several zones)", field=f"{field}.coordinates", value=vertices)
     for p, rings in enumerate(polygons):
         if not isinstance(rings, list) or not rings:
             raise LeonetInputError("a polygon needs at least one ring", field=f"{field}.coordinates[{p}]",

@@ -68,6 +68,7 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
         accounts,
         analysis,
         audit,
+        bulk,
         countries,
         decisions,
         history,
@@ -159,7 +160,7 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
         return _error(503, detail, headers={"Retry-After": "1"})
 
     for module in (session, keys, countries, organisations, terminals, accounts, zones, decisions, history, audit,
-                   analysis):
+                   analysis, bulk):
         app.include_router(module.router, prefix="/api/v1", responses=ERRORS)
     for router in extra_routers:
         app.include_router(router, responses=ERRORS)

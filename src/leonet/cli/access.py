@@ -47,6 +47,21 @@ def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+@db_app.command("import")
+def db_import(kind: str = typer.Argument(..., help="organisations | terminals | sales | accounts"),
+              csv_file: Path = typer.Argument(..., help="CSV with a header row (docs/access.md lists the columns)."),
+              db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Import a CSV of organisations, terminals, sales or accounts: every row or none (errors name the line)."""
+    from leonet.access import bulk, tx
+    from leonet.store.session import open_store
+
+    with user_errors():
+        text = csv_file.read_text(encoding="utf-8-sig")
+        with tx.write(open_store(db)) as session:
+            n = bulk.import_csv(session, "cli-import", kind, text, source=str(csv_file))
+    typer.echo(f"imported {n} {kind}")
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Create or upgrade the schema (Alembic head)."""

@@ -17,10 +17,10 @@ def parse_utc(text: str, *, field: str = "start") -> datetime:
     """Parse an ISO-8601 instant; naive values are taken as UTC. Errors name the field and value."""
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: e.g. 9999-12-31T23:59:59-05:00 is past year 9999 in UTC
         raise LeonetInputError("not an ISO-8601 UTC time (e.g. 2026-01-01T00:00:00Z)", field=field,
                                value=text) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def unix_s(when: datetime) -> float:

@@ -10,7 +10,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from leonet.access import scope, service
-from leonet.access.decisions import decide_and_record
+from leonet.access.decisions import decide_committed
 from leonet.access.keys import Principal
 from leonet.api.auth import require
 from leonet.api.deps import read_db, write
@@ -125,13 +125,12 @@ def activate(serial: str, body: ActivateIn, request: Request, who: Principal = D
 
 
 @router.post("/terminals/{serial}/telemetry")
-def telemetry(serial: str, body: TelemetryIn, request: Request,
+def telemetry(serial: str, body: TelemetryIn, request: Request, session: Session = Depends(read_db),
               who: Principal = Depends(require("admin", "terminal"))) -> dict:
     """A terminal reports where it is and how fast it moves; the answer is its decision now."""
     if who.role == "terminal" and who.terminal_serial != serial:
         raise HTTPException(403, "a terminal key may report telemetry only for its own terminal")
-    with write(request) as session:
-        service.get_terminal(session, serial)
-        out = decide_and_record(session, who.name, serial, body.lat_deg, body.lon_deg, datetime.now(UTC),
-                                body.speed_kmh).as_dict()
-    return out
+    service.get_terminal(session, serial)
+    session.close()  # release the read connection before deciding
+    return decide_committed(request.app.state.sessions, who.name, serial, body.lat_deg, body.lon_deg,
+                            datetime.now(UTC), body.speed_kmh).as_dict()
