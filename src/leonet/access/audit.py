@@ -37,7 +37,9 @@ def append(session: Session, actor: str, action: str, payload: dict, at: datetim
                          hash=_digest(prev, seq, at, actor, action, payload))
     session.add(record)
     session.flush()
-    session.info["audit_head"] = (seq, record.hash)  # checkpointed after the commit (leonet.access.tx)
+    session.info["audit_head"] = (seq, record.hash)  # checkpointed after the commit (leonet.access.checkpoint)
+    if action != "terminal.state":
+        session.info["policy_changed"] = True  # the decision cache re-reads the epoch after the commit
     return record
 
 

@@ -121,8 +121,13 @@ def _after_commit(session: Session) -> None:
     head = session.info.pop("audit_head", None)
     if head is not None:
         after_commit(session.get_bind(), head)
+    if session.info.pop("policy_changed", None):
+        from leonet.access.decisions import POLICY
+
+        POLICY.invalidate()
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop("audit_head", None)
+    session.info.pop("policy_changed", None)

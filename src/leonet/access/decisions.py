@@ -5,13 +5,14 @@ decision history, and every *change* of a terminal's state (its last decided cod
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leonet.access import audit
+from leonet.access import audit, tx
 from leonet.access.context import StoreSnapshot, load_snapshot
 from leonet.access.policy import BatchDecision, Decision, PolicyContext, decide, decide_batch
 from leonet.store.models import AuditRecord, DecisionRecord, Terminal
@@ -31,12 +32,25 @@ class PolicyCache:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self.loads = 0  # how many times the store was read (tests: simultaneous first requests load once)
+        self._checked: dict[str, float] = {}  # url → monotonic time the epoch was last read
+
+    def invalidate(self) -> None:
+        """A policy input changed in this process: the next decision reads the epoch again."""
+        self._checked.clear()
+
+    def fresh(self, url: str) -> StoreSnapshot | None:
+        """The snapshot, if its epoch was confirmed less than EPOCH_CHECK_S ago and nothing changed here since."""
+        hit = self._entries.get(url)
+        if hit is not None and time.monotonic() - self._checked.get(url, -1e9) < EPOCH_CHECK_S:
+            return hit[1]
+        return None
 
     def snapshot(self, session: Session) -> StoreSnapshot:
         url = str(session.get_bind().url)
         epoch = policy_epoch(session)
         hit = self._entries.get(url)
         if hit is not None and hit[0] >= epoch:
+            self._checked[url] = time.monotonic()
             return hit[1]
         with self._guard:
             lock = self._locks.setdefault(url, threading.Lock())
@@ -47,12 +61,14 @@ class PolicyCache:
             snap = load_snapshot(session)
             self.loads += 1
             self._entries[url] = (epoch, snap)  # one assignment: readers see the old or the new, never a mix
+            self._checked[url] = time.monotonic()
             return snap
 
     def context(self, session: Session, at: datetime) -> PolicyContext:
         return self.snapshot(session).at(at)
 
 
+EPOCH_CHECK_S = 1.0  # another process's policy change (CLI, second server) is seen within this long
 POLICY = PolicyCache()
 
 
@@ -94,14 +110,20 @@ def _row(serial, d: Decision, lat, lon, speed, at, zone_id) -> dict:
             "policy_version": d.policy_version}
 
 
+def _context(sessions, at: datetime) -> PolicyContext:
+    """The context without touching the store when this process's snapshot is known current (see PolicyCache)."""
+    snap = POLICY.fresh(str(sessions.kw["bind"].url))
+    if snap is not None:
+        return snap.at(at)
+    with tx.read(sessions) as session:
+        return cached_context(session, at)
+
+
 def decide_committed(sessions, actor: str, serial: str, lat_deg, lon_deg, at: datetime,
                      speed_kmh: float = 0.0) -> Decision:
     """Decide from a read-only snapshot (no lock held while the policy runs or loads), then record it in one short
     write transaction, committed before returning."""
-    from leonet.access import tx
-
-    with tx.read(sessions) as session:
-        ctx = cached_context(session, at)
+    ctx = _context(sessions, at)
     d = decide(ctx, serial, lat_deg, lon_deg, at, speed_kmh)
     row = _row(serial, d, lat_deg, lon_deg, speed_kmh, at, _zone_of(ctx, lat_deg, lon_deg, at))
     with tx.write(sessions) as session:
@@ -111,10 +133,7 @@ def decide_committed(sessions, actor: str, serial: str, lat_deg, lon_deg, at: da
 
 def decide_many_committed(sessions, actor: str, serials: list[str], lat_deg, lon_deg, at: datetime,
                           speed_kmh) -> BatchDecision:
-    from leonet.access import tx
-
-    with tx.read(sessions) as session:
-        ctx = cached_context(session, at)
+    ctx = _context(sessions, at)
     result, rows = _batch(ctx, actor, serials, lat_deg, lon_deg, at, speed_kmh)
     with tx.write(sessions) as session:
         _record(session, actor, rows)

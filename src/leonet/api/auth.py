@@ -87,6 +87,18 @@ class Authenticator:
         with self._lock:
             self._keys.clear()
 
+    def cached(self, authorization: str | None) -> tuple[Principal, str] | None:
+        """The Bearer key's principal if it was resolved (and valid) less than KEY_CACHE_S ago, else None."""
+        if not authorization:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        hit = self._keys.get(key_hash(token.strip()))
+        if hit is None or hit[1] is None or time.monotonic() - hit[0] >= KEY_CACHE_S:
+            return None
+        return hit[1], ""
+
     def resolve(self, authorization: str | None, cookie: str | None) -> tuple[Principal | None, str]:
         """(principal or None, why not). The Bearer header wins over the cookie."""
         if authorization:

@@ -17,7 +17,10 @@ MAX_TEXT = 2000
 
 
 def _sane_utc(t: datetime) -> datetime:
-    t = (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        t = (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is in year 10000 in UTC
+        raise ValueError(f"must be between {EARLIEST_UTC.date()} and {LATEST_UTC.date()} (UTC)") from None
     if not EARLIEST_UTC <= t <= LATEST_UTC:
         raise ValueError(f"must be between {EARLIEST_UTC.date()} and {LATEST_UTC.date()} (UTC)")
     return t
