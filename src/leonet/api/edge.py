@@ -1,7 +1,8 @@
 """The API's edge, as one ASGI middleware in front of every route: it answers before any work is done.
 
-In order: a NUL byte in the path or query → 422; beyond ``MAX_IN_FLIGHT`` requests being served → 503 with
-``Retry-After`` at once (no queue that could grow without bound; health, readiness and docs are never shed);
+In order: a NUL byte in the path or query → 422; at most ``MAX_IN_FLIGHT`` requests are served at once, up to
+``MAX_WAITING`` more wait at most ``MAX_WAIT_S`` for a slot, and anything beyond → 503 with ``Retry-After`` at once
+(a bounded queue, never one that grows without bound; health and readiness are never queued or shed);
 authentication (Bearer key or session cookie) → 401 *before the body is read*; a state-changing request
 authenticated by cookie without ``X-Requested-With: leonet`` → 403 (CSRF guard); a body larger than the route's
 limit → 413 (from ``Content-Length`` before reading, or while streaming a chunked body).
@@ -9,6 +10,7 @@ limit → 413 (from ``Content-Length`` before reading, or while streaming a chun
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import anyio
@@ -19,6 +21,8 @@ OPEN_PREFIXES = ("/docs/", "/redoc/", "/assets/", "/static/")
 UNSHED = ("/api/v1/health", "/api/v1/ready")
 STREAM_PATHS = ("/api/v1/live/stream",)
 MAX_IN_FLIGHT = 8  # requests served at once: on 2 cores more only starves the event loop (health) of the GIL
+MAX_WAITING = 64  # requests that may wait for a slot (a short, bounded queue absorbs bursts: 20 writers at once)
+MAX_WAIT_S = 2.0  # a request waits at most this long for a slot, then 503
 MAX_STREAMS = 16  # concurrent server-sent-event streams
 RETRY_AFTER_S = 1
 BODY_LIMIT_BYTES = 1 << 20  # 1 MiB
@@ -59,7 +63,9 @@ class EdgeMiddleware:
         self.app = app
         self.authenticator_of = authenticator_of  # () → Authenticator (built with the app's store)
         self.in_flight = 0
+        self.waiting = 0
         self.streams = 0
+        self._slots: asyncio.Semaphore | None = None
         self.shed = 0  # requests answered 503 (benchmark/tests read it)
 
     async def __call__(self, scope, receive, send):
@@ -71,22 +77,38 @@ class EdgeMiddleware:
             return await _send_json(send, 422, "NUL bytes are not allowed in the path or query")
         if path in UNSHED:
             return await self.app(scope, receive, send)
-        stream = path in STREAM_PATHS
-        if (self.streams >= MAX_STREAMS) if stream else (self.in_flight >= MAX_IN_FLIGHT):
-            self.shed += 1
-            return await _send_json(send, 503, "server at capacity, retry shortly",
-                                    {"Retry-After": str(RETRY_AFTER_S)})
-        if stream:
+        if path in STREAM_PATHS:
+            if self.streams >= MAX_STREAMS:
+                return await self._shed(send)
             self.streams += 1
+            try:
+                return await self._serve(scope, receive, send, path)
+            finally:
+                self.streams -= 1
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        if self._slots.locked():
+            if self.waiting >= MAX_WAITING:
+                return await self._shed(send)
+            self.waiting += 1
+            try:
+                await asyncio.wait_for(self._slots.acquire(), MAX_WAIT_S)
+            except TimeoutError:
+                return await self._shed(send)
+            finally:
+                self.waiting -= 1
         else:
-            self.in_flight += 1
+            await self._slots.acquire()
+        self.in_flight += 1
         try:
             await self._serve(scope, receive, send, path)
         finally:
-            if stream:
-                self.streams -= 1
-            else:
-                self.in_flight -= 1
+            self.in_flight -= 1
+            self._slots.release()
+
+    async def _shed(self, send) -> None:
+        self.shed += 1
+        await _send_json(send, 503, "server at capacity, retry shortly", {"Retry-After": str(RETRY_AFTER_S)})
 
     async def _serve(self, scope, receive, send, path):
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
