@@ -12,7 +12,7 @@ from leonet.access import audit
 from leonet.access.borders import borders
 from leonet.access.policy import PLAN_MAX_SPEED_KMH, PLANS, UNSUPPORTED_HARDWARE, PolicyContext, country_status_array
 from leonet.access.zones import ZoneIndex, ZoneRule, zone_area
-from leonet.store.models import Account, Country, Terminal, WhitelistEntry, Zone
+from leonet.store.models import Account, CountryStatusPeriod, Terminal, WhitelistEntry, Zone
 
 
 def _aware(t: datetime | None) -> datetime | None:
@@ -20,10 +20,12 @@ def _aware(t: datetime | None) -> datetime | None:
 
 
 def country_statuses(session: Session, at: datetime) -> dict[str, str]:
+    """{iso_a2: status} of the licensing periods valid at ``at`` (countries with no period valid then are absent,
+    i.e. not licensed)."""
     out = {}
-    for c in session.execute(select(Country)).scalars():
-        if (c.valid_from is None or _aware(c.valid_from) <= at) and (c.valid_to is None or at < _aware(c.valid_to)):
-            out[c.iso_a2] = c.status
+    for p in session.execute(select(CountryStatusPeriod)).scalars():
+        if (p.valid_from is None or _aware(p.valid_from) <= at) and (p.valid_to is None or at < _aware(p.valid_to)):
+            out[p.iso_a2] = p.status
     return out
 
 

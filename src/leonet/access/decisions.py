@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leonet.access import audit
+from leonet.access import audit, roam
 from leonet.access.context import load_context
 from leonet.access.policy import BatchDecision, Decision, decide, decide_batch
 from leonet.store.models import AuditRecord, Terminal
@@ -47,7 +47,7 @@ def _at(ctx, at: datetime):
 
 def decide_and_record(session: Session, actor: str, serial: str, lat_deg, lon_deg, at: datetime,
                       speed_kmh: float = 0.0) -> Decision:
-    ctx = cached_context(session, at)
+    ctx = roam.observe_stored(session, actor, cached_context(session, at), serial, lat_deg, lon_deg, at)
     d = decide(ctx, serial, lat_deg, lon_deg, at, speed_kmh)
     term = session.get(Terminal, serial)
     if term is not None and term.last_code != int(d.code):
@@ -61,6 +61,12 @@ def decide_and_record(session: Session, actor: str, serial: str, lat_deg, lon_de
 def decide_many_and_record(session: Session, actor: str, serials: list[str], lat_deg, lon_deg, at: datetime,
                            speed_kmh) -> BatchDecision:
     ctx = cached_context(session, at)
+    acct, abroad, home = roam.classify(ctx, np.asarray(serials), np.asarray(lat_deg, dtype=float),
+                                       np.asarray(lon_deg, dtype=float))
+    days = np.where(acct >= 0, ctx.abroad_days[np.maximum(acct, 0)] if ctx.abroad_days.size else 0.0, 0.0)
+    for i in np.flatnonzero((acct >= 0) & ((abroad & (days == 0)) | (home & (days > 0)))):  # trips that may change
+        if ctx.plan[acct[i]] == roam.ROAM:
+            ctx = roam.observe_stored(session, actor, ctx, serials[i], lat_deg[i], lon_deg[i], at)
     result = decide_batch(ctx, np.asarray(serials), np.asarray(lat_deg, dtype=float),
                           np.asarray(lon_deg, dtype=float), at, np.asarray(speed_kmh, dtype=float))
     known = {t.serial: t for t in session.execute(select(Terminal).where(Terminal.serial.in_(set(serials))))

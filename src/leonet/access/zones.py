@@ -18,13 +18,16 @@ from leonet.access.borders import country_of  # noqa: F401 - public re-export
 from leonet.errors import LeonetInputError
 
 ZONE_KINDS = ("blocked_area", "whitelist_only", "monitoring", "disabled_cells")
-DISABLED_CELL_RESOLUTION = 5  # H3 resolution of the scheduler cells (the default scenario's; starlink-facts.md §2)
+# H3 resolution of the scheduler cells (a modelling choice: the operator's resolution is not published)
+DISABLED_CELL_RESOLUTION = 5
 
 
 def cells_geometry(geom: shapely.Geometry, resolution: int = DISABLED_CELL_RESOLUTION) -> shapely.Geometry:
     """The union of the H3 cells whose centres lie in ``geom`` (at least the cell holding a point of it): the area
     a ``disabled_cells`` zone switches off, since the operator disables whole scheduler cells
-    (starlink-facts.md: disabled terminals' "hexagonal cells went blank")."""
+    (Reuters via
+    https://news.online.ua/en/did-musk-order-to-turn-off-starlink-during-the-afu-counteroffensive-in-the-kherson-region-insider-data-895538/
+    : disabled terminals' "hexagonal cells went blank")."""
     import h3
 
     cells = set()

@@ -1,4 +1,5 @@
-"""Control-plane commands: ``leonet serve``, ``leonet db upgrade|seed``, ``leonet decide``, ``leonet audit verify``."""
+"""Control-plane commands: ``leonet serve``, ``leonet db upgrade|seed``, ``leonet decide``, ``leonet audit verify``,
+``leonet zones import``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from leonet.cli.common import user_errors
 
 db_app = typer.Typer(help="Database schema and seed data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+zones_app = typer.Typer(help="Geofenced zones.", no_args_is_help=True)
 
 DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $LEONET_DB or sqlite:///leonet.sqlite."
 
@@ -86,9 +88,33 @@ def audit_verify(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
     typer.echo(f"audit log intact: {n} records")
 
 
+@zones_app.command("import")
+def zones_import(
+    file: Path = typer.Argument(..., help="GeoJSON: FeatureCollection, Feature or (Multi)Polygon"),
+    source: str = typer.Option(..., "--source", help="Where the boundaries come from (URL or description)."),
+    as_of: str = typer.Option(..., "--as-of", help="The date the source describes (ISO-8601)."),
+    kind: str = typer.Option(None, "--kind", help="blocked_area | whitelist_only | monitoring | disabled_cells, "
+                                                  "for features without properties.kind"),
+    reason: str = typer.Option(None, "--reason", help="For features without properties.reason."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Import zones from a GeoJSON file; every zone keeps its source and date (all features or none)."""
+    from leonet.access.zone_import import import_geojson
+    from leonet.store.session import open_store
+
+    with user_errors():
+        with open_store(db).begin() as session:
+            zones = import_geojson(session, "cli", file, source, as_of, kind, reason)
+            names = [(z.id, z.name, z.kind) for z in zones]
+    for zid, name, zkind in names:
+        typer.echo(f"zone {zid}: {name} ({zkind})")
+    typer.echo(f"imported {len(names)} zone(s) from {file} (source {source}, as of {as_of})")
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the top-level app."""
     app.command("serve")(serve)
     app.command("decide")(decide)
     app.add_typer(db_app, name="db")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(zones_app, name="zones")

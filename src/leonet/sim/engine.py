@@ -21,6 +21,7 @@ from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
 from leonet.access.detect import UNAUTHORIZED_CODES, build_incidents
 from leonet.access.policy import decide_batch
+from leonet.access.roam import AbroadCounter
 from leonet.access.zones import zone_area
 from leonet.ground.geometry import look_angles, look_angles_paired
 from leonet.network.isl import plus_grid
@@ -93,6 +94,7 @@ class Simulation:
         self.serials = [t.serial for t in ts]
         self.serials_arr = np.array(self.serials)
         self._metered_gb = np.zeros(len(self.serials))  # data each terminal used since its account's usage was set
+        self.roaming = AbroadCounter(len(self.serials))  # Roam trips from the reported positions (access/roam.py)
         self._last_usage_stamp: np.ndarray | None = None  # stamps of the accounts' usage records last slot
         self.labels = [t.label for t in ts]
         self.tracks = Tracks.from_lists([(t.lat_deg, t.lon_deg) for t in ts],
@@ -198,7 +200,7 @@ class Simulation:
         when = self.start + timedelta(seconds=t_s)
         lat, lon, speed, heading = self.tracks.at(t_s)
         rep_lat, rep_lon = self._reported(lat, lon)
-        ctx = self._metered(self.context(when))
+        ctx = self.roaming.update(self._metered(self.context(when)), self.serials_arr, rep_lat, rep_lon, when)
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
         codes = decision.codes.copy()
         check = self.scenario.location_check

@@ -26,6 +26,8 @@ class ZoneIn(BaseModel):
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     max_speed_kmh: float | None = Field(default=None, gt=0)
+    source: str = Field(default="", max_length=2000, description="where the boundary comes from (URL)")
+    as_of: datetime | None = Field(default=None, description="the date the source describes")
 
 
 class WhitelistIn(BaseModel):
@@ -36,7 +38,7 @@ class WhitelistIn(BaseModel):
 def zone_out(z: Zone) -> dict:
     return {"id": z.id, "name": z.name, "kind": z.kind, "geometry": z.geometry, "reason": z.reason,
             "valid_from": z.valid_from, "valid_to": z.valid_to, "max_speed_kmh": z.max_speed_kmh,
-            "created_by": z.created_by}
+            "created_by": z.created_by, "source": z.source, "as_of": z.as_of}
 
 
 @router.post("/zones", status_code=201)
@@ -44,7 +46,7 @@ def create(body: ZoneIn, session: Session = Depends(db), who: Principal = Depend
     geometry = body.geometry.get("geometry", body.geometry) if body.geometry.get("type") == "Feature" \
         else body.geometry
     return zone_out(service.create_zone(session, who.name, body.name, body.kind, geometry, body.reason,
-                                        body.valid_from, body.valid_to, body.max_speed_kmh))
+                                        body.valid_from, body.valid_to, body.max_speed_kmh, body.source, body.as_of))
 
 
 @router.get("/zones")
