@@ -26,7 +26,7 @@ def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
 
 def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] = (), live=None) -> FastAPI:
     """The API over the store at ``db_url`` (schema created/upgraded); ``live`` is a running Simulation or None."""
-    from leonet.api.routers import accounts, audit, countries, decisions, organisations, terminals, zones
+    from leonet.api.routers import accounts, analysis, audit, countries, decisions, organisations, terminals, zones
 
     url = normalise_url(db_url or default_url())
     app = FastAPI(title="leonet", version=__version__,
@@ -74,7 +74,7 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
     def health() -> dict:
         return {"status": "ok", "version": __version__, "live": live is not None}
 
-    for module in (countries, organisations, terminals, accounts, zones, decisions, audit):
+    for module in (countries, organisations, terminals, accounts, zones, decisions, audit, analysis):
         app.include_router(module.router, prefix="/api/v1")
     for router in extra_routers:
         app.include_router(router)

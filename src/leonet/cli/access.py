@@ -16,8 +16,9 @@ zones_app = typer.Typer(help="Geofenced zones.", no_args_is_help=True)
 DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $LEONET_DB or sqlite:///leonet.sqlite."
 
 
-def serve(port: int = typer.Option(8000, "--port"), db: str = typer.Option(None, "--db", help=DB_HELP),
-          host: str = typer.Option("127.0.0.1", "--host")) -> None:
+def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
+          db: str = typer.Option(None, "--db", help=DB_HELP),
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0: every interface).")) -> None:
     """Run the REST API (OpenAPI at /docs); creates/upgrades the schema on first start."""
     import uvicorn
 
