@@ -5,7 +5,7 @@ Earth 1:10m and (2) a band around the Natural Earth coastline near populated pla
 OSM polygons; elsewhere Natural Earth 1:10m. See data/README.md for the exact commands and licences (OSM data:
 ODbL; Natural Earth: public domain; GeoNames: CC BY 4.0).
 
-    python scripts/gen_borders_osm.py MAP.geo.json NE_SHAPEFILE_BASENAME OUT.geojson.gz [CITIES.pbf]
+    python scripts/gen_borders_osm.py MAP.geo.json NE_SHAPEFILE_BASENAME OUT.geojson.gz [CITIES.pbf [ISO2,ISO2,…]]
 """
 
 import gzip
@@ -146,19 +146,27 @@ def subdivide(geom: shapely.Geometry, max_vertices: int = 2000) -> list[shapely.
     return out
 
 
-def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None,
+def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None, only: str | None = None,
          ne10m: str = "src/leonet/data/borders/countries_10m.geojson.gz"):
+    """Without ``cities_pbf``: the land-border corridor file. With it: the coastal-band file (the band minus the
+    land-border corridor), optionally for the countries ``only`` (comma-separated ISO alpha-2 codes)."""
     t0 = time.time()
     table = a3_to_a2(ne_base)
     ne = ne_countries(ne10m)
     borders = land_borders(ne)
     border_corridor = shapely.make_valid(shapely.buffer(borders, CORRIDOR_DEG, quad_segs=4))
     coast = shapely.Polygon()
+    keep = set(only.split(",")) if only else None
     if cities_pbf:
         places = read_places(cities_pbf)
         places = places[places[:, 2] >= MIN_POPULATION]
-        coast = shapely.make_valid(shapely.difference(coastal_band(ne, places), border_corridor))
-    corridor = shapely.make_valid(shapely.union(border_corridor, coast))
+        sel = {c: g for c, g in ne.items() if keep is None or c in keep}
+        if keep is not None:  # places on (or within COAST_PLACE_DEG of) the selected countries' land
+            near_land = shapely.dwithin(shapely.union_all(list(sel.values())),
+                                        shapely.points(places[:, 0], places[:, 1]), COAST_PLACE_DEG)
+            places = places[near_land]
+        coast = shapely.make_valid(shapely.difference(coastal_band(sel, places), border_corridor))
+    corridor = coast if cities_pbf else border_corridor
     print(f"corridor: {shapely.get_num_coordinates(corridor)} vertices ({time.time() - t0:.0f} s)", file=sys.stderr)
     osm = json.load(open(osm_path))
     tiles = np.array(subdivide(corridor, 500), dtype=object)
@@ -169,6 +177,8 @@ def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None,
     for f in osm["features"]:
         a3 = f["properties"]["A3"]
         code = table.get(a3)
+        if keep is not None and code not in keep:
+            continue
         parts = shapely.get_parts(shapely.geometry.shape(f["geometry"]))
         near = np.unique(tile_tree.query(parts)[0])  # parts whose bounding box meets a corridor tile
         bits = []
@@ -191,11 +201,9 @@ def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None,
         features.append({"type": "Feature", "properties": {"iso_a2": code, "name": names.get(code, code), "a3": a3},
                          "geometry": gj})
         print(f"  {a3}: {shapely.get_num_coordinates(piece)} vertices ({time.time() - t0:.0f} s)", file=sys.stderr)
-    features.append({"type": "Feature", "properties": {"iso_a2": "", "name": "corridor", "corridor": True},
-                     "geometry": json.loads(shapely.to_geojson(shapely.set_precision(border_corridor, 1e-4)))})
-    if not coast.is_empty:
-        features.append({"type": "Feature", "properties": {"iso_a2": "", "name": "coast", "corridor": "coast"},
-                         "geometry": json.loads(shapely.to_geojson(shapely.set_precision(coast, 1e-4)))})
+    kind = "coast" if cities_pbf else True
+    features.append({"type": "Feature", "properties": {"iso_a2": "", "name": "corridor", "corridor": kind},
+                     "geometry": json.loads(shapely.to_geojson(shapely.set_precision(corridor, 1e-4)))})
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as fh:
         json.dump({"type": "FeatureCollection", "features": features}, fh, separators=(",", ":"))
     print(f"wrote {len(features) - 1} country pieces + corridor in {time.time() - t0:.0f} s; "

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import numpy as np
 import shapely
+import shapely.affinity
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -36,8 +37,21 @@ def cells_geometry(geom: shapely.Geometry, resolution: int = DISABLED_CELL_RESOL
     if not cells:
         p = geom.representative_point()
         cells = {h3.latlng_to_cell(p.y, p.x, resolution)}
-    hexes = [shapely.Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(c)]) for c in sorted(cells)]
+    hexes = [_cell_polygon(h3.cell_to_boundary(c)) for c in sorted(cells)]
     return shapely.union_all(hexes)
+
+
+def _cell_polygon(boundary) -> shapely.Geometry:
+    """An H3 cell's boundary [(lat, lon), …] as a valid (Multi)Polygon in [-180, 180]: a cell that straddles the
+    antimeridian is cut there into its two halves."""
+    lat = np.array([p[0] for p in boundary])
+    lon = np.array([p[1] for p in boundary])
+    if lon.max() - lon.min() <= 180.0:
+        return shapely.Polygon(np.column_stack([lon, lat]))
+    poly = shapely.Polygon(np.column_stack([np.where(lon < 0, lon + 360.0, lon), lat]))
+    east = shapely.clip_by_rect(poly, -180.0, -90.0, 180.0, 90.0)
+    west = shapely.affinity.translate(shapely.clip_by_rect(poly, 180.0, -90.0, 540.0, 90.0), xoff=-360.0)
+    return shapely.union(east, west)
 
 
 def zone_area(kind: str, geometry: dict) -> shapely.Geometry:
