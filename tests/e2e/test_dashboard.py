@@ -92,6 +92,18 @@ def test_map_loads_satellites_move_and_denied_code_shows(demo, browser):
     page.close()
 
 
+def test_terminal_panel_shows_the_radio_model(demo, browser):
+    page, errors = _open(browser, demo + "/")
+    page.evaluate("window.__leonet.selectTerminal('ut-ua-kyiv-01')")
+    page.wait_for_function("document.getElementById('terminal-radio')?.textContent.includes('SINR')", timeout=10_000)
+    text = page.inner_text("#terminal-radio")
+    assert "APSK" in text or "PSK" in text  # a DVB-S2X MODCOD name
+    assert "speed test" in text and "pop ping" in text
+    assert page.eval_on_selector_all("#terminal canvas.chart", "cs => cs.length") >= 4  # RTT, down, up, drop
+    assert errors == []
+    page.close()
+
+
 def test_whitelisting_through_the_panel_serves_the_terminal(demo, browser):
     page, errors = _open(browser, demo + "/")
     assert page.evaluate("window.__leonet.terminals['ut-grey-02']") == "BLOCKED_AREA"

@@ -38,7 +38,7 @@ _CACHE = "LEONET_CACHE (cache folder for border lookups; default ~/.cache/leonet
 ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "serve": (_DB, _KEY, _CACHE), "demo": (_KEY, _CACHE), "run": (_CACHE,), "terminals": (_CACHE,),
     "decide": (_DB, _CACHE), "db": (_DB,), "audit": (_DB,),
-    "dish": ("LEONET_ADMIN_KEY (the API key for --attach when --api-key is not given)", _CACHE),
+    "dish": ("LEONET_API_KEY or LEONET_ADMIN_KEY (the key for --attach when --api-key is not given)", _CACHE),
 }
 
 

@@ -12,6 +12,20 @@ constellation_app = typer.Typer(help="Constellation presets and TLE export.", no
 plot_app = typer.Typer(help="Plots of results.", no_args_is_help=True)
 
 
+LARGE_ROWS = 100_000
+# Bytes per row measured on the README's 100-city shell-1 run (990,000 rows: 100.1 MB CSV, 11.9 MB Parquet).
+CSV_BYTES_PER_ROW, PARQUET_BYTES_PER_ROW = 101, 12
+
+
+def size_note(rows: int, pairs: int, steps: int, out: Path) -> str:
+    """One line saying how big the output will be, before it is computed."""
+    csv_mb, pq_mb = rows * CSV_BYTES_PER_ROW / 1e6, rows * PARQUET_BYTES_PER_ROW / 1e6
+    if Path(out).suffix.lower() == ".parquet":
+        return f"routes: {rows:,} rows ({pairs:,} pairs × {steps:,} steps), about {pq_mb:,.0f} MB as Parquet"
+    return (f"routes: {rows:,} rows ({pairs:,} pairs × {steps:,} steps), about {csv_mb:,.0f} MB as CSV "
+            f"(as .parquet: about {pq_mb:,.0f} MB)")
+
+
 def routes(
     preset: str = typer.Option(None, "--preset", help="Constellation preset, e.g. starlink-shell1."),
     tles: Path = typer.Option(None, "--tles", help="TLE file (2/3-line) or OMM .json/.csv."),
@@ -33,6 +47,10 @@ def routes(
     workers: int = typer.Option(None, "--workers", help="Local Dask workers (default 2)."),
     forwarding_out: Path = typer.Option(None, "--forwarding-out",
                                         help="Also write the forwarding state (t_s,node,dst,next_hop)."),
+    hypatia_out: Path = typer.Option(None, "--hypatia-out",
+                                     help="Also write Hypatia's satellite-network state into this folder (fstate_"
+                                          "<t_ns>.txt, gsl_if_bandwidth_<t_ns>.txt, tles/isls/ground_stations/"
+                                          "description.txt) for its ns-3 module."),
 ) -> None:
     """Shortest-path RTT, hops and path between ground stations over time → CSV/Parquet
     (t_s,src,dst,rtt_ms,hops,path)."""
@@ -48,6 +66,9 @@ def routes(
                               max_gsl_range_km=max_gsl_range_km, max_isl_km=max_isl_km,
                               drop_grazing_isls=drop_grazing_isls, pairs=pairs, start=start,
                               duration=duration, step=step)
+        rows = len(job.src) * job.grid.count
+        if rows >= LARGE_ROWS:
+            typer.echo(size_note(rows, len(job.src), job.grid.count, out))
         columns = (TextColumn("[bold]routes"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
         with Progress(*columns, transient=False) as bar:
@@ -60,6 +81,11 @@ def routes(
 
             n = write_tables(forwarding_out, (forwarding_chunk(job, a, b) for a, b in job.grid.chunks(chunk_steps)))
             typer.echo(f"wrote {n} forwarding rows to {forwarding_out}")
+        if hypatia_out is not None:
+            from leonet.network.hypatia import write_hypatia_state
+
+            steps = write_hypatia_state(job, hypatia_out, chunk_steps)
+            typer.echo(f"wrote Hypatia's network state for {steps} steps to {hypatia_out}")
     typer.echo(f"wrote {rows} rows ({len(job.src)} pairs × {job.grid.count} steps) to {out}")
 
 

@@ -41,7 +41,8 @@ class Dispatcher:
             raise DishError(grpc.StatusCode.UNIMPLEMENTED, f"{kind} is not implemented by this device (leonet's "
                                                            f"emulated dish {self.serial})")
         resp = device_pb2.Response(id=request.id, api_version=API_VERSION, status=status_pb2.Status())
-        body = method(getattr(request, kind))
+        with self.view.lock:  # status/history/context built from one consistent state of the buffers
+            body = method(getattr(request, kind))
         field = RESPONSE_FIELD[kind]
         if field is not None:
             getattr(resp, field).CopyFrom(body)

@@ -37,7 +37,7 @@ class DishTelemetry:
         self.obstructions = tuple(tuple(float(v) for v in s) for s in obstructions)
         self.model = model if model in models.POWER else models.dish_model(self.terminal_now().hardware_version)
         self._map = np.full((models.MAP_N, models.MAP_N), -1.0)
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()  # one request at a time reads or changes this dish
         self._network = None
 
     # -- simulation reads -----------------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ class DishTelemetry:
     # -- the per-second writer ------------------------------------------------------------------------------------
     def flush(self) -> datetime:
         """Write every second that has passed since the last read; returns the time read."""
-        with self._lock:
+        with self.lock:
             now = self.now_utc()
             h = self.hist
             due = h.due(now)
@@ -120,34 +120,29 @@ class DishTelemetry:
         return ""
 
     def _load(self, dl_mbps: np.ndarray) -> np.ndarray:
-        """Share of the link capacity in use, where the simulation gives a capacity (else none: 0)."""
-        try:
-            slot = self.sim.slot_state()
-            cap = getattr(slot, "downlink_capacity_mbps", None)
-            i = list(slot.serial).index(self.serial)
-        except (ValueError, AttributeError):
-            cap = None
-        if cap is None or not np.isfinite(cap[i]) or cap[i] <= 0:
+        """Share of the link's capacity in use (the radio model's speed-test capacity; none: 0)."""
+        cap = getattr(self.terminal_now(), "downlink_capacity_mbps", None)
+        if cap is None or not np.isfinite(cap) or cap <= 0:
             return np.zeros_like(dl_mbps)
-        return dl_mbps / float(cap[i])
+        return dl_mbps / float(cap)
 
     # -- the dish's own actions -----------------------------------------------------------------------------------
     def reboot(self) -> None:
-        with self._lock:
+        with self.lock:
             now = self.flush()
             boot = _whole_second(now)
             self.settings.reboot(boot)
             self.hist.reset(boot)
 
     def clear_obstruction_map(self) -> None:
-        with self._lock:
+        with self.lock:
             now = self.flush()
             self.settings.clear_obstruction_map(now)
             self._map[:] = -1.0
 
     # -- derived values -------------------------------------------------------------------------------------------
     def obstruction_map(self) -> np.ndarray:
-        with self._lock:
+        with self.lock:
             self.flush()
             return self._map.copy()
 

@@ -141,6 +141,17 @@ function chart(values: (number | null)[], label: string) {
   return c;
 }
 
+// The radio model's view of the terminal: SINR, MODCOD, speed-test capacity, rain; uplink and loss charts.
+function radioPanel(el: HTMLElement, s: any, h: any) {
+  const fmt = (v: number | null | undefined, unit: string, digits = 1) => (v == null ? "—" : `${v.toFixed(digits)} ${unit}`);
+  const line = document.createElement("div"); line.id = "terminal-radio";
+  line.textContent = `radio: SINR ${fmt(s.sinr_db, "dB")} · ${s.modcod || "no MODCOD"} · speed test ↓ ${fmt(s.downlink_capacity_mbps, "Mb/s", 0)}`
+    + ` ↑ ${fmt(s.uplink_capacity_mbps, "Mb/s", 0)} · pop ping ${fmt(s.pop_ping_latency_ms, "ms")} · rain ${fmt(s.rain_mm_h, "mm/h")}`;
+  el.appendChild(line);
+  if (h.uplink_mbps) el.appendChild(chart(h.uplink_mbps, "uplink Mb/s"));
+  if (h.pop_ping_drop_rate) el.appendChild(chart(h.pop_ping_drop_rate.map((x: number | null) => (x === null ? null : 100 * x)), "pop ping drop %"));
+}
+
 async function selectTerminal(serial: string) {
   selected = serial;
   const r = await fetch(`/api/v1/live/terminals/${encodeURIComponent(serial)}`);
@@ -161,6 +172,7 @@ async function selectTerminal(serial: string) {
     <h3>Provenance</h3><div id="provenance">${chain}${p ? ` — ${p.indirect ? "indirect" : "direct"}; countries ${p.countries.join(" → ")}` : ""}</div>`;
   el.appendChild(chart(d.history.rtt_ms, "RTT ms"));
   el.appendChild(chart(d.history.downlink_bps.map((x: number | null) => (x === null ? null : x / 1e6)), "downlink Mb/s"));
+  radioPanel(el, s, d.history);
   const est = s.estimated_lat_deg != null && s.ellipse_major_km != null;
   (map.getSource("ellipse") as any)?.setData(est ? { type: "FeatureCollection", features: [ellipse(s.estimated_lat_deg,
     s.estimated_lon_deg, Math.max(s.ellipse_major_km, 0.5), Math.max(s.ellipse_minor_km, 0.5), s.ellipse_angle_deg)] } : empty);
