@@ -22,8 +22,7 @@ TOUCH_DEG = 1e-5  # two Natural Earth countries share a border where their bound
 EXTRA_A3 = {"XKX": "XK"}  # OSM codes outside ISO 3166 → leonet's codes
 MIN_POPULATION = 1000  # coastal places that get the OSM coastline (GeoNames cities1000: every place listed)
 COAST_PLACE_DEG = 0.1  # a place this close to the Natural Earth coastline is coastal (≈ 11 km)
-COAST_RADIUS_DEG = 0.12  # the coastline within this distance of a coastal place is refined (≈ 13 km)
-COAST_BAND_DEG = 0.03  # half-width of the refined band around that coastline (≈ 3.3 km)
+COAST_RADIUS_DEG = 0.06  # the area within this distance of a coastal place is refined (≈ 6.7 km)
 
 
 def read_places(pbf_path: str) -> np.ndarray:
@@ -66,19 +65,19 @@ def read_places(pbf_path: str) -> np.ndarray:
 
 
 def coastal_band(ne: dict[str, shapely.Geometry], places: np.ndarray) -> shapely.Geometry:
-    """The band of ±COAST_BAND_DEG around the Natural Earth coastline within COAST_RADIUS_DEG of a coastal place."""
+    """Disks of COAST_RADIUS_DEG around every coastal place: within COAST_PLACE_DEG of the Natural Earth coastline,
+    or not on Natural Earth land at all (a town Natural Earth puts at sea, or on an island it leaves out)."""
     land = shapely.union_all(list(ne.values()))
     coast = shapely.boundary(land)
     pieces = np.array(subdivide_lines(coast), dtype=object)
     tree = shapely.STRtree(pieces)
     pts = shapely.points(places[:, 0], places[:, 1])
     near, _ = tree.query(pts, predicate="dwithin", distance=COAST_PLACE_DEG)
-    coastal = pts[np.unique(near)]
-    disks = shapely.union_all(shapely.buffer(coastal, COAST_RADIUS_DEG, quad_segs=4))
-    hits = np.unique(tree.query(disks, predicate="intersects"))
-    lines = shapely.intersection(shapely.union_all(pieces[hits]), disks)
+    shapely.prepare(land)
+    wet = ~shapely.intersects(land, pts)
+    coastal = pts[np.union1d(np.unique(near), np.flatnonzero(wet))]
     print(f"coastal places: {len(coastal)} of {len(pts)}", file=sys.stderr)
-    return shapely.make_valid(shapely.buffer(lines, COAST_BAND_DEG, quad_segs=4))
+    return shapely.make_valid(shapely.union_all(shapely.buffer(coastal, COAST_RADIUS_DEG, quad_segs=4)))
 
 
 def subdivide_lines(lines: shapely.Geometry, max_vertices: int = 500) -> list[shapely.Geometry]:
@@ -183,6 +182,9 @@ def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None, o
         near = np.unique(tile_tree.query(parts)[0])  # parts whose bounding box meets a corridor tile
         bits = []
         for part in parts[near]:
+            if shapely.get_num_coordinates(part) > 20000:  # a big country: cut it to the tiles' boxes first
+                boxes = tiles[tile_tree.query(part)]
+                part = shapely.union_all([shapely.clip_by_rect(part, *t.bounds) for t in boxes])
             for poly in map(shapely.make_valid, subdivide(part)):
                 hits = tile_tree.query(poly, predicate="intersects")
                 if hits.size:
