@@ -181,11 +181,17 @@ def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None, o
         parts = shapely.get_parts(shapely.geometry.shape(f["geometry"]))
         near = np.unique(tile_tree.query(parts)[0])  # parts whose bounding box meets a corridor tile
         bits = []
+        chunks = []
         for part in parts[near]:
             if shapely.get_num_coordinates(part) > 20000:  # a big country: cut it to the tiles' boxes first
                 boxes = tiles[tile_tree.query(part)]
-                part = shapely.union_all([shapely.clip_by_rect(part, *t.bounds) for t in boxes])
-            for poly in map(shapely.make_valid, subdivide(part)):
+                chunks += [shapely.make_valid(shapely.clip_by_rect(part, *t.bounds)) for t in boxes]
+            else:
+                chunks.append(part)
+        for chunk in chunks:
+            if chunk.is_empty:
+                continue
+            for poly in map(shapely.make_valid, subdivide(chunk)):
                 hits = tile_tree.query(poly, predicate="intersects")
                 if hits.size:
                     bits.append(shapely.intersection(poly, shapely.union_all(tiles[hits])))
