@@ -2,16 +2,16 @@
 
 Existing countries get one period each, copied from their current row.
 
-Revision ID: 0004_i13b_history_sources
-Revises: 0003_data_caps
+Revision ID: 0005_i13b_history_sources
+Revises: 0004_lifecycle
 Create Date: 2026-11-26 15:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_i13b_history_sources'
-down_revision = '0003_data_caps'
+revision = '0005_i13b_history_sources'
+down_revision = '0004_lifecycle'
 branch_labels = None
 depends_on = None
 
