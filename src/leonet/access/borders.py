@@ -3,11 +3,12 @@
 Scales: ``50m`` and ``10m`` are Natural Earth admin-0 (public domain); ``fine`` (the default for decisions) is
 Natural Earth 1:10m refined by OpenStreetMap country polygons at 100 m resolution (ODbL, see data/README.md) within
 two corridors: ±0.05° around every international land border, so that a town on a border river resolves to its own
-country (Natural Earth 1:10m puts Narva, EE, in Russia), and a band around the coastline near populated places, so
-that a coastal town is not answered "at sea" (Natural Earth 1:10m puts Kherson's and Anadyr's centres in the
-water). Inside a corridor a point belongs to the OSM polygon that contains it (overlapping claims resolve to the
-Natural Earth answer), or, in a gap of the simplified OSM data or on a border river, to the nearest OSM polygon
-within ``SNAP_DEG`` (coastal band: ``COAST_SNAP_DEG``); otherwise it is at sea.
+country (Natural Earth 1:10m puts Narva, EE, in Russia), and — when the optional ``COAST_FILE`` is present (not
+shipped yet, see data/README.md) — disks around coastal places, so that a coastal town is not answered "at sea"
+(Natural Earth 1:10m puts Kherson's and Anadyr's centres in the water). Inside a corridor a point belongs to the
+OSM polygon that contains it (overlapping claims resolve to the Natural Earth answer), or, in a gap of the
+simplified OSM data or on a border river, to the nearest OSM polygon within ``SNAP_DEG`` (coastal band:
+``COAST_SNAP_DEG``); otherwise it is at sea.
 
 Batch lookups go through a grid index: 0.05° cells that lie wholly inside one country (or wholly at sea) answer
 directly; only points in cells crossed by a border or coast get the exact shapely test. Single lookups always use
