@@ -14,6 +14,7 @@ RUNS = [
     ["bench_api_latency.py"],
     ["bench_slot.py"],
     ["bench_location_check.py", "--out", "location_check.png"],
+    ["bench_dashboard_frame.py"],
 ]
 
 

@@ -3,7 +3,7 @@ lives in ``leonet.access``. Bad input answers 4xx with a message naming the fiel
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from leonet import __version__
 from leonet.access.service import Conflict, Forbidden, NotFound
 from leonet.api.auth import ensure_env_admin_key
+from leonet.api.docs import attach_docs
+from leonet.api.security import install_security
 from leonet.errors import LeonetInputError
 from leonet.store.session import default_url, normalise_url, open_store
 
@@ -24,12 +26,14 @@ def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
-def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] = (), live=None) -> FastAPI:
-    """The API over the store at ``db_url`` (schema created/upgraded); ``live`` is a running Simulation or None."""
+def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] = (), live=None,
+               cors_origins: Sequence[str] = ()) -> FastAPI:
+    """The API over the store at ``db_url`` (schema created/upgraded); ``live`` is a running Simulation or None.
+    Cross-origin requests are refused unless ``cors_origins`` names the origins allowed."""
     from leonet.api.routers import accounts, audit, countries, decisions, organisations, terminals, zones
 
     url = normalise_url(db_url or default_url())
-    app = FastAPI(title="leonet", version=__version__,
+    app = FastAPI(title="leonet", version=__version__, docs_url=None, redoc_url=None,
                   description="Service-authorization control plane of a LEO satellite internet system.")
     app.state.sessions = open_store(url)
     app.state.db_url = url
@@ -78,6 +82,8 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
         app.include_router(module.router, prefix="/api/v1")
     for router in extra_routers:
         app.include_router(router)
+    attach_docs(app)
+    install_security(app, cors_origins)
     return app
 
 

@@ -15,14 +15,17 @@ DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $
 
 
 def serve(port: int = typer.Option(8000, "--port"), db: str = typer.Option(None, "--db", help=DB_HELP),
-          host: str = typer.Option("127.0.0.1", "--host")) -> None:
+          host: str = typer.Option("127.0.0.1", "--host"),
+          cors_origin: list[str] = typer.Option(None, "--cors-origin",
+                                                help="Allow cross-origin requests from this origin, e.g. "
+                                                     "https://ops.example.org (repeatable; default: none).")) -> None:
     """Run the REST API (OpenAPI at /docs); creates/upgrades the schema on first start."""
     import uvicorn
 
     from leonet.api.app import create_app
 
     with user_errors():
-        app = create_app(db)
+        app = create_app(db, cors_origins=cors_origin or ())
     from leonet.web.serve import attach_dashboard
 
     attach_dashboard(app)

@@ -73,7 +73,6 @@ def demo(port: int = typer.Option(8000, "--port"), speed: float = typer.Option(1
          db: str = typer.Option(None, "--db", help="Store URL (default: .leonet/demo.sqlite)."),
          host: str = typer.Option("127.0.0.1", "--host")) -> None:
     """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/."""
-    import os
     import webbrowser
 
     import uvicorn
@@ -102,14 +101,22 @@ def demo(port: int = typer.Option(8000, "--port"), speed: float = typer.Option(1
     url = f"http://{host}:{port}/"
     typer.echo(f"leonet demo: {sc.name}, {len(sim.serials)} terminals, {sim.constellation.num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")
-    if not os.environ.get("LEONET_ADMIN_KEY"):
-        typer.echo("tip: set LEONET_ADMIN_KEY to use the authenticated API")
+    link = f"{url}#key={demo_login_key(app)}"
+    typer.echo(f"login link (role admin, a new key for this run; anyone who has it can act as admin here): {link}")
     if not no_browser:
-        webbrowser.open(url)
+        webbrowser.open(link)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         runner.stop()
+
+
+def demo_login_key(app) -> str:
+    """A fresh admin key for the demo's login link (the dashboard trades it for a session cookie)."""
+    from leonet.api.auth import create_key
+
+    with app.state.sessions.begin() as session:
+        return create_key(session, "admin", "leonet demo login link")
 
 
 def register(app: typer.Typer) -> None:
