@@ -1,4 +1,7 @@
-"""Atomic output files: write to a temporary file beside the target, then rename; nothing half-written."""
+"""Atomic output files: write to a temporary file beside the target, then rename; nothing half-written.
+
+``tempfile.mkstemp`` creates its file with mode 0600 whatever the umask; the finished file is given the mode an
+ordinary ``open(path, "w")`` would have (0666 less the user's umask) before it is renamed into place."""
 
 from __future__ import annotations
 
@@ -14,6 +17,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it; there is no read-only call)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(target: str | Path):
     """Yield a temporary path in the target's directory; on success rename it over the target."""
@@ -23,6 +33,7 @@ def atomic_path(target: str | Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -46,7 +46,8 @@ class TerminalSpec(_Model):
     gps: Literal["true", "jammed", "spoofed"] = "true"
     spoof_lat_deg: float | None = Field(default=None, ge=-90, le=90)
     spoof_lon_deg: float | None = Field(default=None, ge=-180, le=180)
-    demand_mbps: float = Field(default=50.0, gt=0)
+    demand_mbps: float = Field(default=50.0, gt=0, description="Peak (active) downlink demand")
+    dish: str = Field(default="", description="Dish model (leonet.radio.linkbudget.DISHES); '' = radio.dish")
     label: str = ""
 
     @model_validator(mode="after")
@@ -69,6 +70,73 @@ class Network(_Model):
                                                 description="country → gateways its traffic must land at")
 
 
+class Storm(_Model):
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+    radius_km: float = Field(gt=0, le=5000)
+    rain_mm_h: float = Field(ge=0, le=300)
+    start_s: float = Field(default=0.0, ge=0)
+    end_s: float | None = Field(default=None, gt=0, description="None: until the end of the run")
+
+
+class Weather(_Model):
+    preset: Literal["clear", "light", "moderate", "heavy", "violent"] = "clear"
+    rain_mm_h: float | None = Field(default=None, ge=0, le=300, description="Rain everywhere; overrides preset")
+    storms: list[Storm] = Field(default_factory=list)
+
+
+class Radio(_Model):
+    """Link budget, interference, MODCOD and capacity sharing (docs/radio.md: every default and its source)."""
+
+    enabled: bool = True
+    dish: str = "standard"
+    channel_mhz: float = Field(default=240.0, gt=0)
+    uplink_channel_mhz: float = Field(default=62.5, gt=0)
+    pfd_backoff_db: float = Field(default=0.0, ge=0, le=40)
+    scan_loss_exponent: float = Field(default=1.0, ge=0, le=4)
+    sat_gt_db_k: float = Field(default=5.0, ge=-20, le=40)
+    reuse_cluster: int = Field(default=7, ge=1, le=64)
+    modcod_margin_db: float = Field(default=1.0, ge=0, le=10)
+    beam_hop_cells: float = Field(default=4.0, ge=1, le=64)
+    subscribers_per_cell: float = Field(default=60.0, ge=0, le=100000)
+    mean_busy_hour_mbps: float = Field(default=1.0, ge=0, le=1000)
+    burst_cv: float = Field(default=1.0, ge=0, le=10)
+    uplink_duty_max: float = Field(default=0.11, gt=0, le=1)
+    uplink_demand_fraction: float = Field(default=0.1, gt=0, le=10)
+    terminal_mean_busy_hour_mbps: float = Field(default=0.0, ge=0, le=10000,
+                                                description="0: the scenario terminals offer their peak demand")
+
+    @field_validator("dish")
+    @classmethod
+    def _dish(cls, v: str) -> str:
+        from leonet.radio.linkbudget import DISHES
+
+        if v not in DISHES:
+            raise ValueError(f"unknown dish {v!r}; one of {sorted(DISHES)}")
+        return v
+
+
+class Latency(_Model):
+    """The dish's pop-ping latency model (leonet.radio.latency.LatencyParams; docs/radio.md)."""
+
+    frame_ms: float = Field(default=1000.0 / 750.0, gt=0, le=100)
+    request_grant_frames: float = Field(default=2.0, ge=0, le=100)
+    processing_ms: float = Field(default=2.0, ge=0, le=1000)
+    jitter_sigma_ms: float = Field(default=10.0, ge=0, le=1000)
+    max_queue_ms: float = Field(default=150.0, ge=0, le=10000)
+    spike_start_ms: float = Field(default=140.0, ge=0, le=10000)
+    spike_end_ms: float = Field(default=75.0, ge=0, le=10000)
+    spike_window_ms: float = Field(default=100.0, ge=0, le=1000)
+    reconfig_drop_rate: float = Field(default=0.01, ge=0, le=1)
+    handover_drop_rate: float = Field(default=0.10, ge=0, le=1)
+    idle_drop_rate: float = Field(default=0.0, ge=0, le=1)
+
+    def params(self):
+        from leonet.radio.latency import LatencyParams
+
+        return LatencyParams(**self.model_dump())
+
+
 class LocationCheck(_Model):
     enabled: bool = True
     range_noise_m: float = Field(default=30.0, gt=0)
@@ -87,6 +155,9 @@ class Scenario(_Model):
     control_plane: Literal["example", "none"] = "example"
     network: Network = Field(default_factory=Network)
     location_check: LocationCheck = Field(default_factory=LocationCheck)
+    radio: Radio = Field(default_factory=Radio)
+    latency: Latency = Field(default_factory=Latency)
+    weather: Weather = Field(default_factory=Weather)
     pops: list[Site]
     gateways: list[Gateway]
     terminals: list[TerminalSpec]
@@ -104,6 +175,11 @@ class Scenario(_Model):
         for k, g in enumerate(self.gateways):
             if g.pop not in pops:
                 raise ValueError(f"gateways[{k}].pop {g.pop!r} is not one of the pops")
+        from leonet.radio.linkbudget import DISHES
+
+        for k, t in enumerate(self.terminals):
+            if t.dish and t.dish not in DISHES:
+                raise ValueError(f"terminals[{k}].dish {t.dish!r} is not one of {sorted(DISHES)}")
         serials = [t.serial for t in self.terminals]
         if len(set(serials)) != len(serials):
             raise ValueError("terminal serials must be unique")

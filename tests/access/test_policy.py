@@ -1,5 +1,5 @@
-"""Decisions: rule order on the example dataset, and single (scalar, exact geometry) versus batch (vectorised,
-grid index) agreement, property-based."""
+"""Decisions: rule order on the example dataset; a batch row answers as that terminal alone (``decide`` is the
+batch core on one row: tests/access/test_decision_core.py)."""
 
 from __future__ import annotations
 

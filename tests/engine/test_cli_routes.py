@@ -157,3 +157,26 @@ def test_forwarding_state_export_follows_to_the_destination(tmp_path, gs_csv):
         node = hop[(node, "London")]
         walked.append(node)
     assert walked == path[1:]
+
+
+def test_routes_on_a_running_scheduler_by_address(tmp_path, gs_csv):
+    """`--scheduler tcp://…` against a LocalCluster started here (2 workers): the same file as the serial run."""
+    from dask.distributed import LocalCluster
+
+    args = ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs_csv), "--duration", "4",
+            "--step", "0.5", "--chunk-steps", "2"]
+    serial = runner.invoke(app, args + ["--out", str(tmp_path / "serial.csv")])
+    assert serial.exit_code == 0, serial.output
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = runner.invoke(app, args + ["--out", str(tmp_path / "dask.csv"), "--scheduler",
+                                            cluster.scheduler_address])
+    assert remote.exit_code == 0, remote.output
+    assert "8/8 steps" in remote.output
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "serial.csv").read_bytes()
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, gs_csv):
+    result = runner.invoke(app, ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs_csv),
+                                 "--duration", "1", "--step", "1", "--out", str(tmp_path / "o.csv"),
+                                 "--scheduler", "tcp://127.0.0.1:18899"])
+    assert result.exit_code == 2 and "scheduler" in result.output

@@ -19,6 +19,32 @@ def test_preset_sizes_match_the_filings():
     assert {"kuiper", "oneweb"} <= set(preset_names())
 
 
+def test_gen2_full_matches_the_january_2022_application():
+    """SAT-AMD-20210818-00105 as tabulated in FCC 22-91: 29,988 satellites; 19,440 at 340-360 km, 10,080 at
+    525-535 km, 468 retrograde at 604/614 km; starlink-all is Gen1 + Gen2 full."""
+    c = preset("starlink-gen2-full")
+    assert c.num_sats == 29_988
+    by_band = {"low": 0, "mid": 0, "retro": 0}
+    for s in c.shells:
+        band = "low" if s.altitude_km <= 360 else "mid" if s.altitude_km <= 535 else "retro"
+        by_band[band] += s.num_sats
+        assert band != "retro" or s.inclination_deg > 90
+    assert by_band == {"low": 19_440, "mid": 10_080, "retro": 468}
+    assert preset("starlink-all").num_sats == 4408 + 29_988
+    assert preset("starlink-all").shells[:5] == preset("starlink-gen1").shells
+
+
+def test_plus_grid_links_stay_within_each_shell():
+    from leonet.network.isl import plus_grid
+
+    c = preset("starlink-all")
+    edges = plus_grid(c)
+    shell_of = np.repeat(np.arange(len(c.shells)), [s.num_sats for s in c.shells])
+    assert (shell_of[edges[:, 0]] == shell_of[edges[:, 1]]).all()
+    degree = np.bincount(edges.ravel(), minlength=c.num_sats)
+    assert degree.max() == 4 and degree.min() >= 3
+
+
 def test_unknown_preset_is_named():
     with pytest.raises(LeonetInputError, match="field 'preset', value 'nope'"):
         preset("nope")

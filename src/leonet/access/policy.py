@@ -24,8 +24,8 @@ Rules apply in this order; the first that matches decides (docs/access.md repeat
                            period restarts or data is added.
 13. OKAY.
 
-``decide`` evaluates one terminal with plain scalar code and exact geometry; ``decide_batch`` evaluates arrays with
-vectorised code and the grid index. Tests check that both always agree.
+There is one rule core, ``decide_batch`` (arrays of M terminals, vectorised; countries through the border grid index,
+which answers exactly as the polygon test — tests/access/test_borders.py); ``decide`` is that core on one row.
 """
 
 from __future__ import annotations
@@ -280,82 +280,13 @@ def _render(d: dict, i: int) -> list[str]:
 
 
 def decide(ctx: PolicyContext, serial: str, lat_deg: float | None, lon_deg: float | None,
-           t: datetime | None = None, speed_kmh: float = 0.0) -> Decision:
-    """One terminal, scalar code path with exact geometry (no grid index)."""
-    t = t or ctx.at
-    lat = float("nan") if lat_deg is None else float(lat_deg)
-    lon = float("nan") if lon_deg is None else float(lon_deg)
-    speed = float(speed_kmh or 0.0)
-    b = ctx.countries
-    ti = int(ctx.terminal_index(np.array([serial]))[0])
-    ai = int(ctx.account_of[ti]) if ti >= 0 and ctx.account_of.size else -1
-    has = ai >= 0
-    status = str(ctx.status[ai]) if has else ""
-    plan = int(ctx.plan[ai]) if has else -1
-    d = {"ctx": ctx, "serials": np.array([serial]), "country": np.array([b.sea_index]), "blocked_zone": [-1],
-         "cell_zone": [-1],
-         "cap": [np.inf], "zone_cap": [np.inf], "speed": [speed], "dist": [np.nan], "abroad": [0.0],
-         "has": [has], "status": [status], "plan": [plan], "home": [int(ctx.home[ai]) if has else -1]}
-
-    def done(code):
-        d["codes"] = [int(code)]
-        return Decision(code, _render(d, 0), ctx.policy_version)
-
-    if not bool(_valid_position(np.array(lat), np.array(lon))):
-        return done(C.UNKNOWN_LOCATION)
-    if not has or status == "suspended":
-        return done(C.NO_ACTIVE_ACCOUNT)
-    if status == "disabled":
-        return done(C.ACCOUNT_DISABLED)
-    if not bool(ctx.hardware_ok[ti]):
-        return done(C.UNSUPPORTED_VERSION)
-    country = int(b.exact_index(np.array([lat]), np.array([lon]))[0])
-    d["country"] = np.array([country])
-    cstat = int(ctx.country_status[country])
-    if cstat == 2 and PLANS[plan] == "aviation":
-        return done(C.UNDER_AVIATION_FLYOVER_LIMITS)
-    if cstat == 3 or (cstat == 2 and PLANS[plan] != "government"):
-        return done(C.BLOCKED_COUNTRY)
-    zone_cap = np.inf
-    for z in ctx.zones.members_exact(lat, lon):
-        zone = ctx.zones.zones[z]
-        if not zone.active_at(t):
-            continue
-        listed = ti in set(ctx.whitelist[z].tolist())
-        if zone.kind == "disabled_cells" and d["cell_zone"][0] < 0:
-            d["cell_zone"] = [z]
-        if zone.kind in ("blocked_area", "whitelist_only") and not listed and d["blocked_zone"][0] < 0:
-            d["blocked_zone"] = [z]
-        if zone.max_speed_kmh is not None and ti not in set(ctx.speed_exempt[z].tolist()):
-            zone_cap = min(zone_cap, zone.max_speed_kmh)
-    if d["cell_zone"][0] >= 0:
-        return done(C.CELL_IS_DISABLED)
-    if d["blocked_zone"][0] >= 0:
-        return done(C.BLOCKED_AREA)
-    cap = min(zone_cap, float(ctx.max_speed_kmh[ai]))
-    d["cap"], d["zone_cap"] = [cap], [zone_cap]
-    if speed > cap:
-        return done(C.MOVING_TOO_FAST_FOR_POLICY)
-    name = PLANS[plan]
-    if country == b.sea_index and name in ("residential", "roam"):
-        return done(C.IN_OCEAN)
-    home = int(ctx.home[ai])
-    if name == "residential":
-        if country != home:
-            return done(C.OUTSIDE_HOME_REGION)
-        dist = float(great_circle_km(lat, lon, ctx.service_lat[ai], ctx.service_lon[ai]))
-        d["dist"] = [dist]
-        if dist > float(ctx.service_radius_km[ai]):
-            return done(C.TOO_FAR_FROM_SERVICE_ADDRESS)
-    if name == "roam":
-        if bool(ctx.has_allowed[ai]) and ai * 1024 + country not in set(ctx.allowed_keys.tolist()):
-            return done(C.ROAM_RESTRICTED)
-        d["abroad"] = [float(ctx.abroad_days[ai])]
-        if country != home and float(ctx.abroad_days[ai]) > ROAM_ABROAD_LIMIT.days:
-            return done(C.ROAM_RESTRICTED)
-    if bool(ctx.over_data_cap(np.array([ai]))[0]):
-        return done(C.DATA_OVERAGE_SANDBOX_POLICY)
-    return done(C.OKAY)
+           t: datetime | None = None, speed_kmh: float | None = 0.0) -> Decision:
+    """One terminal: ``decide_batch`` on one row (there is one rule core; see the module docstring)."""
+    lat = np.nan if lat_deg is None else float(lat_deg)
+    lon = np.nan if lon_deg is None else float(lon_deg)
+    speed = 0.0 if speed_kmh is None else float(speed_kmh)
+    return decide_batch(ctx, np.array([str(serial)]), np.array([lat]), np.array([lon]), t,
+                        np.array([speed])).decision(0)
 
 
 def country_status_array(statuses: dict[str, str], scale: str = DEFAULT_SCALE) -> np.ndarray:

@@ -30,6 +30,7 @@ class Measurements:
     sat_vel_km_s: np.ndarray  # (M, K, 3)
     range_km: np.ndarray  # (M, K)
     range_rate_km_s: np.ndarray  # (M, K)
+    t_s: np.ndarray | None = None  # (M, K) sample times (s from a reference); None: not needed (no clock terms)
 
 
 def simulate(true_ecef_km: np.ndarray, sat_pos_km: np.ndarray, sat_vel_km_s: np.ndarray, range_noise_m: float,

@@ -133,8 +133,3 @@ class ZoneIndex:
                 cand = cand[shapely.intersects_xy(zone.geometry, lo[cand], la[cand])]
             out.append(near[cand])
         return out
-
-    def members_exact(self, lat: float, lon: float) -> list[int]:
-        """Zones containing one point, by the plain shapely predicate (the single-terminal path)."""
-        point = shapely.Point(lon, lat)
-        return [z for z, zone in enumerate(self.zones) if zone.geometry.intersects(point)]

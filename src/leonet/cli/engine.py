@@ -86,7 +86,7 @@ def constellation_list() -> None:
         c = preset(name)
         shells = "; ".join(f"{s.altitude_km:g} km/{s.inclination_deg:g}° {s.planes}×{s.sats_per_plane}"
                            for s in c.shells)
-        typer.echo(f"{name:16s} {c.num_sats:6d} sats  {shells}")
+        typer.echo(f"{name:18s} {c.num_sats:6d} sats  {shells}")
 
 
 @constellation_app.command("export")

@@ -132,42 +132,15 @@ def iter_route_chunks(job: RouteJob, chunk_steps: int = 50, *, scheduler: str | 
     Serial by default; with ``use_dask`` a local Dask cluster (or the scheduler at ``scheduler``) computes chunks
     in parallel, at most two per worker in flight so memory stays bounded. Results are identical either way.
     """
-    spans = job.grid.chunks(chunk_steps)
-    if not (use_dask or scheduler):
-        for first, stop in spans:
-            table = compute_chunk(job, first, stop)
-            if progress:
-                progress(stop - first)
-            yield table
-        return
-    from dask.distributed import Client, LocalCluster
+    from leonet.distributed import dask_client, map_in_order
 
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    try:
-        job_future = client.scatter(job, broadcast=True)
-        window = 2 * max(1, len(client.scheduler_info()["workers"]))
-        pending = []
-        for first, stop in spans:
-            pending.append((stop - first, client.submit(compute_chunk, job_future, first, stop, pure=False)))
-            if len(pending) >= window:
-                n, fut = pending.pop(0)
-                yield fut.result()
-                if progress:
-                    progress(n)
-        for n, fut in pending:
-            yield fut.result()
-            if progress:
-                progress(n)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    spans = job.grid.chunks(chunk_steps)
+    step = (lambda span: progress(span[1] - span[0])) if progress else None
+    if not (use_dask or scheduler):
+        yield from map_in_order(None, compute_chunk, spans, shared=job, progress=step)
+        return
+    with dask_client(scheduler, workers) as client:
+        yield from map_in_order(client, compute_chunk, spans, shared=job, progress=step)
 
 
 def forwarding_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
