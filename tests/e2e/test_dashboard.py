@@ -114,6 +114,34 @@ def test_regulator_sees_the_map_but_no_controls(base, browser):
     page.context.close()
 
 
+def test_viewer_sees_map_zones_and_incidents_but_no_provenance_report_or_controls(base, browser):
+    key = new_key(base, "viewer")
+    page, errors = open_dashboard(browser, base + "/", key=key)
+    assert page.inner_text("#whoami").startswith("signed in: viewer")
+    page.wait_for_function("() => document.getElementById('zone-list').children.length > 0")
+    for shown in ("#incidents", "#zones", "#terminal"):
+        assert page.is_visible(shown), shown
+    for hidden in ("#control", "#pause", "#report-link"):
+        assert not page.is_visible(hidden), hidden
+    page.evaluate("window.__leonet.selectTerminal('ut-grey-01')")
+    page.wait_for_function("() => document.getElementById('terminal-code')?.textContent === 'BLOCKED_COUNTRY'",
+                           timeout=10_000)
+    assert page.query_selector("#provenance") is None
+    assert errors == []
+    page.context.close()
+
+
+def test_reseller_is_told_the_live_map_is_not_for_its_role(base, browser):
+    key = new_key(base, "reseller", organisation="Kyiv Satcom")
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/#key={key}")
+    page.wait_for_function("() => window.__leonet && window.__leonet.notices.length > 0", timeout=30_000)
+    assert "may not see the live map" in page.inner_text("#notice")
+    assert page.is_visible("#sale-go") and not page.is_visible("#wl-go") and not page.is_visible("#zone-go")
+    assert page.evaluate("window.__leonet.frames") == 0
+    page.context.close()
+
+
 def test_whitelisting_through_the_panel_serves_the_terminal(base, browser):
     page, errors = open_dashboard(browser, base + "/")
     assert page.evaluate("window.__leonet.terminals['ut-grey-02']") == "BLOCKED_AREA"

@@ -6,6 +6,7 @@ Content-Security-Policy allows scripts from this origin only. Two relaxations, e
 - ``img-src data:``: the stylesheets' inline SVG icons (MapLibre's controls, Swagger UI's);
 - on ``/docs`` and ``/redoc`` only, ``style-src 'unsafe-inline'``: Swagger UI and ReDoc (styled-components) add
   ``<style>`` elements at run time, and ReDoc's search index runs in a ``blob:`` worker. Script stays 'self'.
+- on the evidence report (a self-contained HTML document with its own ``<style>``), ``style-src 'unsafe-inline'``.
 
 MDN's CSP reference (https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy, read
 2026-11-26) and OWASP's Secure Headers Project (https://owasp.org/www-project-secure-headers/, read 2026-11-26).
@@ -23,7 +24,8 @@ _BASE = ("default-src 'self'; script-src 'self'; object-src 'none'; frame-ancest
          "form-action 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'")
 CSP = f"{_BASE}; style-src 'self'; worker-src 'self'"
 DOCS_CSP = f"{_BASE}; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:"
-DOCS_PAGES = frozenset({"/docs", "/redoc"})
+REPORT_CSP = f"{_BASE}; style-src 'self' 'unsafe-inline'; worker-src 'none'"
+PAGE_CSP = {"/docs": DOCS_CSP, "/redoc": DOCS_CSP, "/api/v1/incidents/report": REPORT_CSP}
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -43,7 +45,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] in DOCS_PAGES else CSP
+        csp = PAGE_CSP.get(scope["path"], CSP)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -22,9 +22,9 @@ const debug: Debug = window.__leonet = {
   selectTerminal: (serial) => live.selectTerminal(serial), addVertex: (lon, lat) => draft.add(lon, lat),
   project: (lon, lat) => { const p = map.project([lon, lat]); return [p.x, p.y]; },
 };
-/** Which roles see the terminal panel and the provenance chain (viewer: map, zones and incidents only). */
-const SEE: Record<"terminal" | "provenance", string> = {
-  terminal: "admin regulator reseller terminal", provenance: "admin regulator reseller terminal" };
+/** Which roles see the terminal panel and its provenance chain (a viewer sees map data, no provenance). */
+const SEE: Record<"terminal" | "provenance", string> = { terminal: "admin regulator viewer",
+  provenance: "admin regulator" };
 const live = new Live(map, debug, (part) => { const s = session(); return s !== null && mayUse(SEE[part], s.role); });
 const mapReady = new Promise<void>((resolve, reject) => map.on("load", () => addLayers(map).then(resolve, reject)));
 
