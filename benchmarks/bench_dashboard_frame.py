@@ -6,7 +6,7 @@ Named targets: 250 ms (4 frames/s, the budget this project sets for software GL 
 (60 frames/s, a display's refresh). A GPU-backed browser is far faster than software GL.
 
     LEONET_CHROMIUM=/usr/bin/chromium .venv/bin/python benchmarks/bench_dashboard_frame.py [--terminals 10000]
-        [--runs 3] [--seconds 3]
+        [--runs 3] [--seconds 5]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--terminals", type=int, default=10_000, help="load-test terminals drawn (?synthetic=N)")
     ap.add_argument("--runs", type=int, default=3, help="page loads; the figure is the median of their medians")
-    ap.add_argument("--seconds", type=float, default=3.0, help="frames sampled per run after the page settles")
+    ap.add_argument("--seconds", type=float, default=5.0, help="frames sampled per run after the page settles")
     args = ap.parse_args()
     chromium = os.environ.get("LEONET_CHROMIUM", "/usr/bin/chromium")
     from playwright.sync_api import sync_playwright
