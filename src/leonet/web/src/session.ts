@@ -23,6 +23,7 @@ export function whenLoggedOut(f: (why: string) => void): void {
 }
 
 function loggedOut(why: string): void {
+  if (current === null) return; // already signed out: a late 401 from a request in flight changes nothing
   current = null;
   for (const f of onLogout) f(why);
 }
