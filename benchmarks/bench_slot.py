@@ -38,15 +38,6 @@ def main() -> None:
     sc = Scenario.model_validate({
         "name": "bench", "start": datetime(2026, 3, 1, tzinfo=UTC), "control_plane": "none",
         "location_check": {"enabled": False},
-        "pops": [{"name": "Frankfurt", "lat_deg": 50.11, "lon_deg": 8.68},
-                 {"name": "Ashburn", "lat_deg": 39.04, "lon_deg": -77.49},
-                 {"name": "Tokyo", "lat_deg": 35.68, "lon_deg": 139.69}],
-        "gateways": [{"name": "gw-de", "lat_deg": 50.0, "lon_deg": 8.6, "pop": "Frankfurt", "country": "DE"},
-                     {"name": "gw-us", "lat_deg": 39.0, "lon_deg": -77.5, "pop": "Ashburn", "country": "US"},
-                     {"name": "gw-jp", "lat_deg": 35.7, "lon_deg": 139.7, "pop": "Tokyo", "country": "JP"},
-                     {"name": "gw-ng", "lat_deg": 6.5, "lon_deg": 3.4, "pop": "Frankfurt", "country": "NG"},
-                     {"name": "gw-br", "lat_deg": -23.5, "lon_deg": -46.6, "pop": "Ashburn", "country": "BR"},
-                     {"name": "gw-au", "lat_deg": -33.9, "lon_deg": 151.2, "pop": "Tokyo", "country": "AU"}],
         "terminals": [{"serial": f"ut{i:07d}", "lat_deg": float(a), "lon_deg": float(o)}
                       for i, (a, o) in enumerate(zip(lat, lon, strict=True))],
     })
@@ -61,17 +52,18 @@ def main() -> None:
         t1 = time.perf_counter()
         sim.step()
         times.append(time.perf_counter() - t1)
-    st = sim.state
-    served = st["sat"] >= 0
+    st = sim.slot_state()
+    served = st.served
     per = statistics.median(times)
-    print(f"{len(lat):,} terminals on starlink-gen1 ({sim.constellation.num_sats} satellites), "
-          f"{len(sc.gateways)} gateways; set-up {setup:.0f} s")
+    net = sim.network()
+    print(f"{len(lat):,} terminals on starlink-gen1 ({net.num_sats} satellites), "
+          f"{len(net.gateway_names)} gateways, {len(net.pop_names)} PoPs; set-up {setup:.0f} s")
     print(f"slot time: {per:.2f} s (median of {args.slots}: {', '.join(f'{t:.2f}' for t in times)}); "
           f"target < 15 s")
     print(f"ratio: {15.0 / per:.1f}× faster than real time (baseline: the 15-s slot period)")
-    print(f"authorized {int((st['code'] == 1).sum()):,}, served {int(served.sum()):,}, capacity-limited "
-          f"{int((st['reason'] == 3).sum()):,}, no satellite {int((st['reason'] == 2).sum()):,}; "
-          f"median RTT to PoP {np.nanmedian(st['rtt_ms']):.1f} ms")
+    print(f"authorized {int((st.code == 1).sum()):,}, served {int(served.sum()):,}, capacity-limited "
+          f"{int((st.reason == 3).sum()):,}, no satellite {int((st.reason == 2).sum()):,}; "
+          f"median RTT to PoP {np.nanmedian(st.rtt_ms):.1f} ms")
 
 
 if __name__ == "__main__":

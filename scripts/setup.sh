@@ -59,3 +59,14 @@ if [ -f "$web/package.json" ]; then
     (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)  # the type check (scripts/test.sh) needs tsc
   fi
 fi
+
+# Test tools from npm: the real gRPC-Web client the dish's gRPC-Web test runs (tests/e2e/grpcweb).
+client=tests/e2e/grpcweb
+if [ "$DEV" = 1 ] && [ -f "$client/package-lock.json" ] && [ ! -d "$client/node_modules" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing the gRPC-Web test client"
+    (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    echo "setup: npm not found; the dish's gRPC-Web test will fail" >&2
+  fi
+fi

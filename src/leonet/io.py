@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -40,25 +40,84 @@ def atomic_path(target: str | Path):
         raise
 
 
+_CSV_SPECIAL = tuple(map(ord, ',"\r\n'))
+
+
 def _csv_quoting(table: pa.Table) -> str:
-    """'none' (plain, like the csv module's minimal quoting for our data) unless a string needs quotes."""
+    """'none' (plain, like the csv module's minimal quoting for our data) unless a string needs quotes.
+
+    Looks at the bytes of each string column's value buffer, not row by row."""
     for column in table.columns:
-        if pa.types.is_string(column.type) and column.null_count < len(column):
-            if pc.any(pc.match_substring_regex(column, '[,"\\r\\n]')).as_py():
+        if not pa.types.is_string(column.type):
+            continue
+        for chunk in column.chunks:
+            if len(chunk) == chunk.null_count:
+                continue
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+            data = chunk.buffers()[2]
+            if data is None:
+                continue
+            raw = np.frombuffer(data, dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
+            if any((raw == ch).any() for ch in _CSV_SPECIAL):
                 return "needed"
     return "none"
 
 
-def write_tables(target: str | Path, tables: Iterable[pa.Table]) -> int:
+class _Prefetch:
+    """Run an iterator of tables in a background thread, at most ``depth`` ahead, so computing the next table
+    overlaps writing this one (Arrow's writers and NumPy release the GIL). Exceptions reach the consumer."""
+
+    _DONE = object()
+
+    def __init__(self, tables: Iterable[pa.Table], depth: int = 2):
+        import queue
+        import threading
+
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(iter(tables),), daemon=True)
+        self._thread.start()
+
+    def _run(self, it) -> None:
+        try:
+            for item in it:
+                if self._stop.is_set():
+                    return
+                self._queue.put((item, None))
+            self._queue.put((self._DONE, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._queue.put((self._DONE, exc))
+
+    def __iter__(self):
+        try:
+            while True:
+                item, exc = self._queue.get()
+                if exc is not None:
+                    raise exc
+                if item is self._DONE:
+                    return
+                yield item
+        finally:
+            self._stop.set()
+            while self._thread.is_alive():  # unblock a producer waiting on a full queue
+                try:
+                    self._queue.get(timeout=0.05)
+                except Exception:  # noqa: BLE001 - queue.Empty: producer finishing
+                    pass
+
+
+def write_tables(target: str | Path, tables: Iterable[pa.Table], *, background: bool = True) -> int:
     """Stream tables into CSV (one plain header line) or Parquet (by the ``.parquet`` suffix), atomically.
-    Returns the number of rows written."""
+    With ``background`` the tables are produced in a second thread while this one writes. Returns the rows
+    written."""
     target = Path(target)
     rows = 0
     parquet = target.suffix.lower() == ".parquet"
+    source = _Prefetch(tables) if background else tables
     with atomic_path(target) as tmp, open(tmp, "wb") as sink:
         writer = None
         try:
-            for table in tables:
+            for table in source:
                 if parquet:
                     writer = writer or pq.ParquetWriter(sink, table.schema)
                     writer.write_table(table)

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leonet.errors import LeonetInputError
+from leonet.population.spec import Population
 
 
 class _Model(BaseModel):
@@ -26,13 +27,24 @@ class Site(_Model):
 
 
 class Gateway(Site):
-    pop: str = Field(min_length=1, description="Name of the PoP this gateway backhauls to")
+    pop: str | None = Field(default=None, min_length=1,
+                            description="Name of the PoP this gateway backhauls to (default: the nearest PoP)")
     country: str = Field(min_length=2, max_length=2)
+    antennas: int | None = Field(default=None, ge=1, description="Satellites it can track at once (default: no limit)")
 
 
 class Waypoint(_Model):
     lat_deg: float = Field(ge=-90, le=90)
     lon_deg: float = Field(ge=-180, le=180)
+
+
+class Obstruction(_Model):
+    """Sky a terminal cannot see (a tree, a wall): azimuths clockwise from ``az_from_deg`` to ``az_to_deg``, below
+    ``max_el_deg``. The emulated dish loses a satellite behind it (outage OBSTRUCTED) and draws it on its map."""
+
+    az_from_deg: float = Field(ge=0, lt=360)
+    az_to_deg: float = Field(ge=0, lt=360)
+    max_el_deg: float = Field(gt=0, le=90)
 
 
 class TerminalSpec(_Model):
@@ -49,6 +61,8 @@ class TerminalSpec(_Model):
     demand_mbps: float = Field(default=50.0, gt=0, description="Peak (active) downlink demand")
     dish: str = Field(default="", description="Dish model (leonet.radio.linkbudget.DISHES); '' = radio.dish")
     label: str = ""
+    obstructions: list[Obstruction] = Field(default_factory=list, description="Sky the terminal cannot see "
+                                            "(read by the emulated dish)")
 
     @model_validator(mode="after")
     def _spoof_target(self):
@@ -60,14 +74,40 @@ class TerminalSpec(_Model):
 
 
 class Network(_Model):
-    constellation: str = "starlink-gen1"
-    min_elevation_deg: float = Field(default=25.0, ge=0, le=90)
+    constellation: str | None = Field(default=None, description="Preset name (default starlink-gen1 without tles)")
+    tles: str | None = Field(default=None, description="TLE/OMM file (relative to the scenario) or 'starlink-latest'")
+    isls: str = Field(default="plus-grid", description="'plus-grid', 'none' or a file of satellite index pairs")
+    inter_plane_offset: int = 0
+    min_elevation_deg: float | None = Field(default=None, ge=0, le=90,
+                                            description="User terminals' mask (default 25° unless max_gsl_range_km)")
+    max_gsl_range_km: float | None = Field(default=None, gt=0)
+    gateway_min_elevation_deg: float | None = Field(default=None, ge=0, le=90)
+    gateway_max_gsl_range_km: float | None = Field(default=None, gt=0)
+    ground: Literal["starlink", "none"] = Field(
+        default="starlink", description="'starlink': the shipped gateways and PoPs (data/README.md); 'none': only "
+        "the scenario's own")
+    include_planned_gateways: bool = Field(default=False, description="also the shipped gateways marked planned")
+    remove_gateways: list[str] = Field(default_factory=list)
+    remove_pops: list[str] = Field(default_factory=list)
+    pop_of_country: dict[str, str] = Field(default_factory=dict, description="country → PoP, over the shipped table")
+    land_in_country: list[str] = Field(default_factory=list,
+                                       description="countries whose traffic must land at their own gateways")
     beams_per_satellite: int = Field(default=16, ge=1, le=256)
     beam_capacity_mbps: float = Field(default=1000.0, gt=0)
     cell_resolution: int = Field(default=5, ge=0, le=10)
     fibre_speed_fraction: float = Field(default=2 / 3, gt=0, le=1)
     landing_rules: dict[str, list[str]] = Field(default_factory=dict,
                                                 description="country → gateways its traffic must land at")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.constellation is not None and self.tles is not None:
+            raise ValueError("give either constellation or tles, not both")
+        if self.min_elevation_deg is not None and self.max_gsl_range_km is not None:
+            raise ValueError("give either min_elevation_deg or max_gsl_range_km for users, not both")
+        if self.gateway_min_elevation_deg is not None and self.gateway_max_gsl_range_km is not None:
+            raise ValueError("give either gateway_min_elevation_deg or gateway_max_gsl_range_km, not both")
+        return self
 
 
 class Storm(_Model):
@@ -155,12 +195,17 @@ class Scenario(_Model):
     control_plane: Literal["example", "none"] = "example"
     network: Network = Field(default_factory=Network)
     location_check: LocationCheck = Field(default_factory=LocationCheck)
+    pops: list[Site] = Field(default_factory=list, description="PoPs added to the shipped ones")
+    gateways: list[Gateway] = Field(default_factory=list, description="Gateways added to the shipped ones")
     radio: Radio = Field(default_factory=Radio)
     latency: Latency = Field(default_factory=Latency)
     weather: Weather = Field(default_factory=Weather)
     pops: list[Site]
     gateways: list[Gateway]
-    terminals: list[TerminalSpec]
+    terminals: list[TerminalSpec] = Field(default_factory=list)
+    population: Population | None = Field(default=None, description="Generated terminals (docs/population.md)")
+    source_dir: Path | None = Field(default=None, exclude=True,
+                                    description="Directory of the scenario file (set by load_scenario)")
 
     @field_validator("start")
     @classmethod
@@ -183,11 +228,6 @@ class Scenario(_Model):
         serials = [t.serial for t in self.terminals]
         if len(set(serials)) != len(serials):
             raise ValueError("terminal serials must be unique")
-        names = {g.name for g in self.gateways}
-        for country, gws in self.network.landing_rules.items():
-            for g in gws:
-                if g not in names:
-                    raise ValueError(f"network.landing_rules.{country}: unknown gateway {g!r}")
         return self
 
 
@@ -200,11 +240,21 @@ def load_scenario(path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise LeonetInputError(f"invalid TOML: {exc}", file=str(path)) from None
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         e = exc.errors()[0]
         field = ".".join(str(p) for p in e["loc"]) or "scenario"
         raise LeonetInputError(e["msg"], file=str(path), field=field, value=e.get("input")) from None
+    if scenario.population is not None:  # GeoJSON files named in the scenario are relative to it
+        from leonet.population.generate import SHIPPED_AREAS
+
+        for g in scenario.population.diverted:
+            if g.use_area not in SHIPPED_AREAS and not Path(g.use_area).is_absolute():
+                g.use_area = str(path.resolve().parent / g.use_area)
+        for g in scenario.population.legit:
+            if g.exclude_area and g.exclude_area not in SHIPPED_AREAS and not Path(g.exclude_area).is_absolute():
+                g.exclude_area = str(path.resolve().parent / g.exclude_area)
+    return scenario.model_copy(update={"source_dir": path.resolve().parent})
 
 
 def default_scenario_path() -> Path:

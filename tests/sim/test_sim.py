@@ -25,7 +25,7 @@ def sim(tmp_path_factory):
 
 
 def test_default_scenario_has_the_promised_cast(sim):
-    codes = {s: sim.terminal(s).code for s in sim.serials}
+    codes = {s: sim.terminal(s).code for s in sim.serials()}
     assert codes["ut-ua-kyiv-01"] == C.OKAY
     assert codes["ut-grey-01"] == C.BLOCKED_COUNTRY and codes["ut-grey-02"] == C.BLOCKED_AREA
     assert codes["ut-drone-01"] == C.MOVING_TOO_FAST_FOR_POLICY
@@ -38,7 +38,7 @@ def test_default_scenario_has_the_promised_cast(sim):
 
 
 def test_denied_terminals_never_get_a_satellite(sim):
-    for s in sim.serials:
+    for s in sim.serials():
         t = sim.terminal(s)
         if t.code != C.OKAY:
             assert t.satellite is None and not t.served and t.downlink_bps == 0
@@ -48,7 +48,7 @@ def test_denied_terminals_never_get_a_satellite(sim):
 
 
 def test_served_rtt_respects_the_speed_of_light(sim):
-    for s in sim.serials:
+    for s in sim.serials():
         t = sim.terminal(s)
         if t.served:
             assert t.rtt_ms is not None and t.elevation_deg >= 25.0 - 1.5  # cell-centre visibility, ≤ ~1.5°
@@ -116,12 +116,27 @@ def test_whitelisting_through_the_control_plane_serves_the_terminal_next_slot(tm
     assert s.terminal("ut-grey-02").code == C.OKAY and s.terminal("ut-grey-02").served
 
 
-def test_history_has_one_second_samples(sim):
-    h = sim.history("ut-ua-kyiv-01")
-    assert len(h.t_s) == 8 * 15 and np.all(np.diff(h.t_s) == 1.0)
-    assert np.isfinite(h.rtt_ms).all()
-    g = sim.history("ut-grey-01")
-    assert np.isnan(g.rtt_ms).all() and g.outages and g.outages[0][2] == "NO_SCHEDULE"
+def test_seconds_are_one_second_samples_of_the_propagation_rtt(sim):
+    """Per-second samples over the whole run: whole UTC seconds; served seconds carry the propagation RTT along
+    the slot's path, recomputed each second (it changes within a slot as the satellite moves), and equal the
+    slot's RTT at the slot start; a denied terminal has no RTT and a NO_SCHEDULE outage every second."""
+    from datetime import timedelta
+
+    from leonet.sim.interface import outage_runs
+
+    end = sim.now_utc + timedelta(seconds=sim.slot_s)
+    h = sim.seconds("ut-ua-kyiv-01", sim.start_utc, end)
+    t = np.array([x.timestamp() for x in h.t_utc])
+    assert len(h) == 8 * 15 and np.all(np.diff(t) == 1.0) and t[0] == sim.start_utc.timestamp()
+    assert np.isfinite(h.pop_ping_latency_ms).all() and (h.pop_ping_drop_rate == 0).all()
+    last = h.pop_ping_latency_ms[-15:]
+    assert np.ptp(last) > 0.01  # the satellite moves within the slot
+    assert last[0] == pytest.approx(sim.terminal("ut-ua-kyiv-01").rtt_ms, abs=1e-6)
+    assert np.isnan(h.uplink_mbps).all()  # no model gives uplink throughput yet
+    g = sim.seconds("ut-grey-01", sim.start_utc, end)
+    assert np.isnan(g.pop_ping_latency_ms).all() and (g.pop_ping_drop_rate == 1).all()
+    runs = outage_runs(g)
+    assert len(runs) == 1 and runs[0][2] == "NO_SCHEDULE" and runs[0][1] == 8 * 15
 
 
 def test_run_and_terminals_contracts(tmp_path):
@@ -183,22 +198,19 @@ def test_presorted_candidates_assign_exactly_like_the_sorting_path():
     lon = rng.uniform(0, 40, m)
     from leonet.orbits.presets import preset
     from leonet.scheduler.cells import cells_of
+    from leonet.sim.network import NetworkModel
 
-    class Fake:  # the two attributes _candidates reads, on a real constellation
-        pass
-
-    sim_like = Fake()
-    sim_like._cells = cells_of(lat, lon, 4)
-    sim_like.scenario = load_scenario(default_scenario_path())
+    net = NetworkModel.from_scenario(load_scenario(default_scenario_path()))
+    cells = cells_of(lat, lon, 4)
     c = preset("starlink-shell1")
     sat_pos = c.positions_ecef_km(np.array([c.epoch.timestamp()]))[0]
     authorized = rng.random(m) < 0.8
-    ct, cs, ce = Simulation._candidates(sim_like, sat_pos, authorized)
+    ct, cs, ce = net.user_candidates(cells, np.flatnonzero(authorized), sat_pos)
     assert np.all(np.diff(ct) >= 0)
     demand = rng.uniform(5, 100, m)
-    fast = assign(authorized, ct, cs, ce, sim_like._cells, demand, len(sat_pos), 2, 200.0, presorted=True)
+    fast = assign(authorized, ct, cs, ce, cells, demand, len(sat_pos), 2, 200.0, presorted=True)
     shuffle = rng.permutation(ct.size)
-    slow = assign(authorized, ct[shuffle], cs[shuffle], ce[shuffle], sim_like._cells, demand, len(sat_pos), 2, 200.0)
+    slow = assign(authorized, ct[shuffle], cs[shuffle], ce[shuffle], cells, demand, len(sat_pos), 2, 200.0)
     assert (fast.reason == Assignment.CAPACITY).any() and (fast.reason == Assignment.SERVED).any()
     assert np.array_equal(fast.satellite, slow.satellite) and np.array_equal(fast.reason, slow.reason)
     assert np.allclose(fast.throughput_mbps, slow.throughput_mbps)
@@ -214,6 +226,6 @@ def test_a_moving_spoofer_is_caught_and_moving_honest_terminals_are_not(tmp_path
     flagged = set()
     for _ in range(6):
         s.step()
-        flagged |= {x for x in s.serials if "unexpected_location" in s.terminal(x).alerts}
+        flagged |= {x for x in s.serials() if "unexpected_location" in s.terminal(x).alerts}
     assert "ut-ua-roam-01" in flagged and s.terminal("ut-ua-roam-01").speed_kmh > 5
     assert "ut-ship-01" not in flagged

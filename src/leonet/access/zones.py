@@ -43,6 +43,18 @@ def zone_area(kind: str, geometry: dict) -> shapely.Geometry:
     return cells_geometry(geom) if kind == "disabled_cells" else geom
 
 
+def zones_geojson(session) -> list[dict]:
+    """Every stored zone as {id, name, kind, reason, geometry}, the geometry being the area it acts on
+    (disabled_cells: its H3 cells, not the polygon drawn)."""
+    from sqlalchemy import select
+
+    from leonet.store.models import Zone
+
+    return [{"id": z.id, "name": z.name, "kind": z.kind, "reason": z.reason,
+             "geometry": shapely.geometry.mapping(zone_area(z.kind, z.geometry))}
+            for z in session.execute(select(Zone)).scalars()]
+
+
 def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geometry:
     """A shapely (Multi)Polygon from GeoJSON, or a LeonetInputError naming the problem and the value."""
     if not isinstance(geometry, dict):

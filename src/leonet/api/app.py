@@ -30,7 +30,7 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
                cors_origins: Sequence[str] = ()) -> FastAPI:
     """The API over the store at ``db_url`` (schema created/upgraded); ``live`` is a running Simulation or None.
     Cross-origin requests are refused unless ``cors_origins`` names the origins allowed."""
-    from leonet.api.routers import accounts, audit, countries, decisions, organisations, terminals, zones
+    from leonet.api.routers import accounts, analysis, audit, countries, decisions, organisations, terminals, zones
 
     url = normalise_url(db_url or default_url())
     app = FastAPI(title="leonet", version=__version__, docs_url=None, redoc_url=None,
@@ -78,7 +78,7 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
     def health() -> dict:
         return {"status": "ok", "version": __version__, "live": live is not None}
 
-    for module in (countries, organisations, terminals, accounts, zones, decisions, audit):
+    for module in (countries, organisations, terminals, accounts, zones, decisions, audit, analysis):
         app.include_router(module.router, prefix="/api/v1")
     for router in extra_routers:
         app.include_router(router)

@@ -17,7 +17,7 @@ def status_page(request: Request) -> str:
     if sim is None:
         return "<p>leonet API: see <a href='/docs'>/docs</a></p>"
     rows = []
-    for s in sim.serials:
+    for s in sim.serials():
         t = sim.terminal(s)
         rtt = "" if t.rtt_ms is None else f"{t.rtt_ms:.1f}"
         rows.append(f"<tr class='{'ok' if t.served else 'denied'}'><td>{html.escape(t.serial)}</td>"
@@ -31,8 +31,8 @@ def status_page(request: Request) -> str:
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>leonet demo</title>
 <meta http-equiv="refresh" content="5"><style>body{{font:14px system-ui;margin:1.5em}}
 td,th{{padding:2px 8px;text-align:left}}tr.denied td{{color:#a00}}</style></head><body>
-<h1>leonet — {html.escape(sim.scenario.name)}</h1><p>slot {sim.slot_index} · {sim.now.isoformat()} ·
-{sim.constellation.num_sats} satellites · <a href="/docs">API</a></p>
+<h1>leonet — {html.escape(sim.scenario_name)}</h1><p>slot {sim.slot_state().slot_index} · {sim.now_utc.isoformat()} ·
+{sim.network().num_sats} satellites · <a href="/docs">API</a></p>
 <table><tr><th>terminal</th><th>code</th><th>served</th><th>satellite</th><th>PoP</th><th>RTT ms</th>
 <th>Mb/s</th><th>alerts</th><th>reasons</th><th>who</th></tr>{''.join(rows)}</table>
 <h2>Incidents</h2><ul>{incidents}</ul></body></html>"""

@@ -14,8 +14,9 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $LEONET_DB or sqlite:///leonet.sqlite."
 
 
-def serve(port: int = typer.Option(8000, "--port"), db: str = typer.Option(None, "--db", help=DB_HELP),
-          host: str = typer.Option("127.0.0.1", "--host"),
+def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
+          db: str = typer.Option(None, "--db", help=DB_HELP),
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0: every interface)."),
           cors_origin: list[str] = typer.Option(None, "--cors-origin",
                                                 help="Allow cross-origin requests from this origin, e.g. "
                                                      "https://ops.example.org (repeatable; default: none).")) -> None:

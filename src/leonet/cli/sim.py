@@ -58,20 +58,22 @@ def terminals(scenario: Path = typer.Option(None, "--scenario", help="Scenario T
     with user_errors():
         sim = Simulation(load_scenario(scenario or default_scenario_path()), record=False)
         sim.step()
-        states = [sim.terminal(s) for s in sim.serials]
+        sc = sim.scenario
+        states = [sim.terminal(s) for s in sim.serials()]
         table = pa.table({"serial": [s.serial for s in states], "lat_deg": [s.true_lat_deg for s in states],
                           "lon_deg": [s.true_lon_deg for s in states], "code": [s.code.name for s in states],
-                          "served": [s.served for s in states], "gps": [str(g) for g in sim.gps],
+                          "served": [s.served for s in states], "gps": [t.gps for t in sc.terminals],
                           "label": [s.label for s in states]})
         write_tables(out, [table])
     typer.echo(f"wrote {len(states)} terminals to {out}")
 
 
-def demo(port: int = typer.Option(8000, "--port"), speed: float = typer.Option(1.0, "--speed", help="×real time"),
-         no_browser: bool = typer.Option(False, "--no-browser"),
+def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and dashboard."),
+         speed: float = typer.Option(1.0, "--speed", help="×real time"),
+         no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a web browser."),
          scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
          db: str = typer.Option(None, "--db", help="Store URL (default: .leonet/demo.sqlite)."),
-         host: str = typer.Option("127.0.0.1", "--host")) -> None:
+         host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0: every interface).")) -> None:
     """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/."""
     import webbrowser
 
@@ -99,7 +101,7 @@ def demo(port: int = typer.Option(8000, "--port"), speed: float = typer.Option(1
     app.state.runner = runner
     attach_dashboard(app)
     url = f"http://{host}:{port}/"
-    typer.echo(f"leonet demo: {sc.name}, {len(sim.serials)} terminals, {sim.constellation.num_sats} satellites, "
+    typer.echo(f"leonet demo: {sc.name}, {len(sim.serials())} terminals, {sim.network().num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")
     link = f"{url}#key={demo_login_key(app)}"
     typer.echo(f"login link (role admin, a new key for this run; anyone who has it can act as admin here): {link}")

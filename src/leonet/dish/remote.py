@@ -1,9 +1,8 @@
-"""A running simulation seen through its REST API (``leonet demo`` / ``leonet serve`` with a live simulation), with
-the part of ``leonet.sim.Simulation``'s interface that ``DishView`` reads: ``leonet dish serve --attach URL``."""
+"""A running simulation seen through its REST API (``leonet demo`` / ``leonet serve`` with a live simulation):
+``leonet.sim.interface.SimulationView`` over ``/api/v1/sim/*``, for ``leonet dish serve --attach URL``."""
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from datetime import datetime
@@ -11,10 +10,15 @@ from datetime import datetime
 import httpx
 import numpy as np
 
-from leonet.access.codes import DisablementCode
-from leonet.sim.state import TerminalHistory, TerminalState
+from leonet.sim.interface import NetworkView, SecondSamples, SlotState, TerminalView
 
 CACHE_S = 0.5  # a dish client polling several RPCs per second reads the server once per half second
+_FLOAT = ("rtt_ms", "lat_deg", "lon_deg", "true_lat_deg", "true_lon_deg", "speed_kmh", "az_deg", "el_deg",
+          "allocated_mbps")
+
+
+def _floats(values) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
 class RemoteSimulation:
@@ -26,10 +30,10 @@ class RemoteSimulation:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, object]] = {}
         status = self._get("/api/v1/sim/status")
-        self.start = datetime.fromisoformat(status["start"])
-        self.slot_s = float(status["slot_s"])
-        self.gw_names = list(status["gateways"])
-        self.gw_pop = list(status["gateway_pops"])
+        self.scenario_name = status["scenario"]
+        self._start = datetime.fromisoformat(status["start"])
+        self._slot_s = float(status["slot_s"])
+        self._network: NetworkView | None = None
 
     def _get(self, path: str, params: dict | None = None):
         try:
@@ -56,21 +60,60 @@ class RemoteSimulation:
         return value
 
     @property
-    def now(self) -> datetime:
+    def start_utc(self) -> datetime:
+        return self._start
+
+    @property
+    def now_utc(self) -> datetime:
         return datetime.fromisoformat(self._cached("status", "/api/v1/sim/status")["now"])
 
-    def terminal(self, serial: str) -> TerminalState:
-        d = dict(self._cached(f"t:{serial}", f"/api/v1/sim/terminals/{serial}"))
-        d["code"] = DisablementCode[d["code"]]
-        d["alerts"] = set(d["alerts"])
-        fields = TerminalState.__dataclass_fields__
-        return TerminalState(**{k: v for k, v in d.items() if k in fields})
+    @property
+    def slot_s(self) -> float:
+        return self._slot_s
 
-    def history(self, serial: str, seconds: int = 900) -> TerminalHistory:
-        h = self._cached(f"h:{serial}", f"/api/v1/sim/terminals/{serial}/history", {"seconds": seconds})
-        arr = lambda k: np.array([math.nan if v is None else v for v in h[k]], dtype=float)  # noqa: E731
-        return TerminalHistory(arr("t_s"), arr("rtt_ms"), arr("drop_rate"), arr("downlink_bps"),
-                               arr("uplink_bps"), [tuple(o) for o in h["outages"]])
+    def serials(self) -> list[str]:
+        return self.slot_state().serial.tolist()
+
+    def slot_state(self) -> SlotState:
+        d = self._cached("slot", "/api/v1/sim/slot")
+        kw = {k: (_floats(v) if k in _FLOAT else np.array(v)) for k, v in d.items()
+              if k not in ("t_utc", "slot_index", "slot_s")}
+        return SlotState(t_utc=datetime.fromisoformat(d["t_utc"]), slot_index=int(d["slot_index"]),
+                         slot_s=float(d["slot_s"]), **kw)
+
+    def terminal(self, serial: str) -> TerminalView:
+        return TerminalView.from_dict(self._cached(f"t:{serial}", f"/api/v1/sim/terminals/{serial}"))
+
+    def seconds(self, serial: str, start_utc: datetime, end_utc: datetime) -> SecondSamples:
+        d = self._cached(f"s:{serial}:{start_utc.isoformat()}:{end_utc.isoformat()}",
+                         f"/api/v1/sim/terminals/{serial}/seconds",
+                         {"start_utc": start_utc.isoformat(), "end_utc": end_utc.isoformat()})
+        return SecondSamples(t_utc=[datetime.fromisoformat(t) for t in d["t_utc"]],
+                             pop_ping_latency_ms=_floats(d["pop_ping_latency_ms"]),
+                             pop_ping_drop_rate=_floats(d["pop_ping_drop_rate"]),
+                             downlink_mbps=_floats(d["downlink_mbps"]), uplink_mbps=_floats(d["uplink_mbps"]),
+                             sat=np.array(d["sat"], dtype=np.int64), az_deg=_floats(d["az_deg"]),
+                             el_deg=_floats(d["el_deg"]), code=np.array(d["code"], dtype=np.int16),
+                             outage_cause=list(d["outage_cause"]))
+
+    def incidents(self) -> list:
+        return self._cached("incidents", "/api/v1/sim/incidents")
+
+    def network(self) -> NetworkView:
+        if self._network is None:
+            d = self._get("/api/v1/sim/network")
+            gws, pops = d["gateways"], d["pops"]
+            self._network = NetworkView(
+                d["name"], int(d["num_sats"]), np.array(d["isl_edges"], dtype=np.int64).reshape(-1, 2),
+                tuple(g["name"] for g in gws), _floats([g["lat_deg"] for g in gws]),
+                _floats([g["lon_deg"] for g in gws]), tuple(g["country"] for g in gws),
+                tuple(g["pop"] for g in gws), tuple(p["name"] for p in pops), _floats([p["lat_deg"] for p in pops]),
+                _floats([p["lon_deg"] for p in pops]), tuple(d["sources"]))
+        return self._network
+
+    def satellites_geodetic(self, t_utc: datetime) -> dict:
+        d = self._get("/api/v1/sim/satellites", {"t_utc": t_utc.isoformat()})
+        return {k: np.array(v, dtype=float) for k, v in d.items()}
 
     def close(self) -> None:
         self._http.close()

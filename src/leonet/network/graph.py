@@ -22,6 +22,9 @@ def build_step_graph(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, gsl_mask: n
     edges = isl_edges if isl_ok is None else isl_edges[isl_ok]
     d = sat_ecef_km[edges[:, 1]] - sat_ecef_km[edges[:, 0]]
     isl_len = np.sqrt(np.einsum("ek,ek->e", d, d))
+    finite = np.isfinite(isl_len)  # a satellite that failed to propagate (NaN position) has no links
+    if not finite.all():
+        edges, isl_len = edges[finite], isl_len[finite]
     gi, si = np.nonzero(gsl_mask)
     rng = gsl_range_km[gi, si]
     rows = np.concatenate([edges[:, 0], edges[:, 1], n + gi, si])

@@ -72,30 +72,38 @@ class GslIndex:
         self.site_r_min = float(np.linalg.norm(self.site, axis=1).min())
         self.sin_el = None if policy.max_range_km is not None else np.sin(np.deg2rad(policy.min_elevation_deg))
 
-    def step(self, sat_ecef_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Visibility mask and slant range, each (G, N), for one instant's satellites (N, 3)."""
+    def pairs(self, sat_ecef_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The visible (site, satellite) pairs at one instant, sparse: site index (K,), satellite index (K,),
+        slant range km (K,) and elevation deg (K,), grouped by ascending site. Satellites (N, 3) with NaN
+        positions are never visible."""
         from scipy.spatial import cKDTree
 
-        g, n = len(self.site), len(sat_ecef_km)
-        mask = np.zeros((g, n), dtype=bool)
-        rng = np.full((g, n), np.inf)
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+        g = len(self.site)
         finite = np.flatnonzero(np.isfinite(sat_ecef_km).all(axis=1))
-        if finite.size == 0:
-            return mask, rng
+        if finite.size == 0 or g == 0:
+            return empty
         radius = max_slant_range_km(self.policy, float(np.linalg.norm(sat_ecef_km[finite], axis=1).max()),
                                     self.site_r_min) + 5.0
-        pairs = cKDTree(sat_ecef_km[finite]).query_ball_point(self.site, radius)
-        lens = np.fromiter((len(p) for p in pairs), dtype=np.int64, count=g)
+        hits = cKDTree(sat_ecef_km[finite]).query_ball_point(self.site, radius)
+        lens = np.fromiter((len(p) for p in hits), dtype=np.int64, count=g)
         if lens.sum() == 0:
-            return mask, rng
-        si = finite[np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs])]
+            return empty
+        si = finite[np.concatenate([np.asarray(p, dtype=np.int64) for p in hits])]
         gi = np.repeat(np.arange(g), lens)
         rel = sat_ecef_km[si] - self.site[gi]
         dist = np.sqrt(np.einsum("kc,kc->k", rel, rel))
-        if self.policy.max_range_km is not None:
-            ok = dist <= self.policy.max_range_km
-        else:
-            ok = np.einsum("kc,kc->k", rel, self.up[gi]) >= self.sin_el * dist
-        mask[gi[ok], si[ok]] = True
+        sin_el = np.einsum("kc,kc->k", rel, self.up[gi]) / np.maximum(dist, 1e-9)
+        ok = dist <= self.policy.max_range_km if self.policy.max_range_km is not None else sin_el >= self.sin_el
+        return gi[ok], si[ok], dist[ok], np.rad2deg(np.arcsin(np.clip(sin_el[ok], -1.0, 1.0)))
+
+    def step(self, sat_ecef_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Visibility mask and slant range, each (G, N), for one instant's satellites (N, 3); the range is inf
+        where not visible."""
+        g, n = len(self.site), len(sat_ecef_km)
+        mask = np.zeros((g, n), dtype=bool)
+        rng = np.full((g, n), np.inf)
+        gi, si, dist, _ = self.pairs(sat_ecef_km)
+        mask[gi, si] = True
         rng[gi, si] = dist
         return mask, rng

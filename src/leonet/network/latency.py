@@ -15,7 +15,7 @@ import pyarrow as pa
 from leonet.ground.sites import Sites
 from leonet.network.gsl import GslIndex, GslPolicy
 from leonet.network.isl import ATMOSPHERE_KM, link_grazing_altitude_km
-from leonet.network.routing import route_pairs
+from leonet.network.routing import PairRouter
 from leonet.orbits.propagate import positions_ecef_km
 from leonet.orbits.timegrid import TimeGrid
 from leonet.orbits.tle import TleSet
@@ -62,35 +62,28 @@ def isl_keep_mask(job: RouteJob, sat_ecef_km: np.ndarray) -> np.ndarray | None:
     return keep
 
 
-class PathLabeller:
-    """Turns node paths into 'name-12-13-name' strings, re-using the previous step's string for every pair whose
-    path did not change (paths change rarely between 100 ms steps)."""
+class PathLabels:
+    """Path strings ('name-12-13-name', source first) as a growing dictionary: a pair's label is rebuilt only on
+    the steps its node path changed (paths change rarely between 100 ms steps); every step is then one int32 index
+    per pair."""
 
     def __init__(self, num_sats: int, names: tuple[str, ...]):
-        g = len(names)
         self.labels = np.array([str(i) for i in range(num_sats)] + list(names) + list(names), dtype=object)
-        self._weights = np.random.default_rng(12345).integers(1, 2**62, size=64, dtype=np.int64)
-        self._hash: np.ndarray | None = None
-        self._strings: np.ndarray | None = None
-        self._g = g
+        self.strings: list[str] = []
+        self.ids: np.ndarray | None = None
 
-    def __call__(self, back: np.ndarray, hops: np.ndarray) -> np.ndarray:
-        """Path strings (source first) from node rows given destination first (``StepRoutes.back``)."""
-        h = back.shape[1]
-        if h > len(self._weights):
-            self._weights = np.random.default_rng(12345).integers(1, 2**62, size=2 * h, dtype=np.int64)
-        with np.errstate(over="ignore"):
-            key = (back + 2) @ self._weights[:h] + hops
-        if self._hash is None or len(self._hash) != len(key):
-            changed = np.ones(len(key), dtype=bool)
-            self._strings = np.full(len(key), None, dtype=object)
-        else:
-            changed = key != self._hash
-        self._hash = key
-        for i in np.flatnonzero(changed & (hops >= 0)):
-            self._strings[i] = "-".join(self.labels[back[i, hops[i]::-1]])
-        self._strings[changed & (hops < 0)] = None
-        return self._strings
+    def update(self, changed: np.ndarray, back: np.ndarray, hops: np.ndarray) -> np.ndarray:
+        """Index of each pair's path string (−1 unreachable) after a step; ``back`` destination first."""
+        if self.ids is None:
+            self.ids = np.full(len(hops), -1, dtype=np.int32)
+        todo = np.flatnonzero(changed)
+        self.ids[todo] = -1
+        todo = todo[hops[todo] >= 0]
+        first = len(self.strings)
+        labels = self.labels
+        self.strings.extend("-".join(labels[back[i, hops[i]::-1]]) for i in todo.tolist())
+        self.ids[todo] = np.arange(first, first + len(todo), dtype=np.int32)
+        return self.ids
 
 
 def compute_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
@@ -101,26 +94,28 @@ def compute_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
     pos = positions_ecef_km(job.source, t_unix)  # (T, N, 3)
     gsl = GslIndex(sites.ecef_km, sites.lat_deg, sites.lon_deg, job.gsl)
     keep = isl_keep_mask(job, pos)
-    labeller = PathLabeller(job.num_sats, sites.names)
-    names = np.array(sites.names, dtype=object)
-    p = len(job.src)
-    cols: dict[str, list] = {c: [] for c in ROUTE_COLUMNS}
-    for k in range(len(t_s)):  # one sparse graph per step; everything inside is vectorised
+    router = PairRouter(job.num_sats, job.isl_edges, len(sites), job.src, job.dst)
+    paths = PathLabels(job.num_sats, sites.names)
+    steps, p = len(t_s), len(job.src)
+    rtt = np.empty((steps, p))
+    hops = np.empty((steps, p), dtype=np.int32)
+    path_id = np.empty((steps, p), dtype=np.int32)
+    for k in range(steps):  # one network per step; everything inside is vectorised
         mask, rng = gsl.step(pos[k])
-        routes = route_pairs(pos[k], job.isl_edges, mask, rng, job.src, job.dst, None if keep is None else keep[k])
-        ok = routes.hops >= 0
-        cols["t_s"].append(np.full(p, round(float(t_s[k]), 9)))
-        cols["rtt_ms"].append(pa.array(routes.rtt_ms, mask=~ok))
-        cols["hops"].append(pa.array(routes.hops, type=pa.int32(), mask=~ok))
-        cols["path"].append(pa.array(labeller(routes.back, routes.hops).copy(), type=pa.string()))
-    reps = len(t_s)
+        routes = router.step(pos[k], mask, rng, None if keep is None else keep[k])
+        rtt[k] = routes.rtt_ms
+        hops[k] = routes.hops
+        path_id[k] = paths.update(router.changed, routes.back, routes.hops)
+    missing = (hops < 0).ravel()
+    names = pa.array(sites.names, type=pa.string())
+    t_col = np.repeat(np.array([round(float(t), 9) for t in t_s], dtype=np.float64), p)
     return pa.table({
-        "t_s": pa.array(np.concatenate(cols["t_s"]) if reps else np.zeros(0)),
-        "src": pa.array(np.tile(names[job.src], reps), type=pa.string()),
-        "dst": pa.array(np.tile(names[job.dst], reps), type=pa.string()),
-        "rtt_ms": pa.concat_arrays(cols["rtt_ms"]),
-        "hops": pa.concat_arrays(cols["hops"]),
-        "path": pa.concat_arrays(cols["path"]),
+        "t_s": pa.array(t_col),
+        "src": names.take(pa.array(np.tile(job.src, steps))),
+        "dst": names.take(pa.array(np.tile(job.dst, steps))),
+        "rtt_ms": pa.array(rtt.ravel(), mask=missing),
+        "hops": pa.array(hops.ravel(), type=pa.int32(), mask=missing),
+        "path": pa.array(paths.strings, type=pa.string()).take(pa.array(path_id.ravel(), mask=missing)),
     })
 
 

@@ -1,4 +1,9 @@
-"""Shortest paths by propagation delay on one time step's graph (scipy.sparse.csgraph Dijkstra from ground nodes).
+"""Shortest paths by propagation delay between ground nodes, one step or a series of steps.
+
+``route_pairs`` answers one instant; ``PairRouter`` follows the pairs over consecutive steps, carrying each source's
+shortest-path tree forward (``incremental.py``) and re-walking only the paths whose tree branch changed. Both give
+the same answer: distances bit-for-bit those of scipy's Dijkstra, ties between exactly equal paths resolved by the
+rule in ``incremental.py``.
 
 RTT is 2 × the one-way path length / c, c = 299,792.458 km/s. Unreachable pairs have ``hops == -1`` and NaN
 length internally; writers turn them into empty fields.
@@ -13,6 +18,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from leonet import C_KM_S
 from leonet.network.graph import build_step_graph
+from leonet.network.incremental import IncrementalRouter
 
 
 @dataclass
@@ -45,33 +51,72 @@ def route_pairs(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, gsl_mask: np.nda
     sat_ecef_km (N, 3), isl_edges (E, 2), gsl_mask and gsl_range_km (G, N). Dijkstra runs once per distinct
     source ground node; paths are read back from the predecessor arrays, vectorised over pairs.
     """
-    n = sat_ecef_km.shape[0]
-    g = gsl_mask.shape[0]
-    graph = build_step_graph(sat_ecef_km, isl_edges, gsl_mask, gsl_range_km, isl_ok)
-    sources, row_of_pair = np.unique(src, return_inverse=True)
-    dist, pred = dijkstra(graph, directed=True, indices=n + sources, return_predecessors=True)
-    target = n + g + np.asarray(dst)
-    length = dist[row_of_pair, target]
-    reachable = np.isfinite(length)
-    # Walk predecessors back from each destination, one iteration per hop, over the still-walking pairs only.
-    flat = pred.ravel()
-    row_off = row_of_pair.astype(np.int64) * pred.shape[1]
-    start = n + np.asarray(src)
+    router = PairRouter(sat_ecef_km.shape[0], isl_edges, gsl_mask.shape[0], src, dst)
+    return router.step(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
+
+
+class PairRouter:
+    """Routes of fixed pairs over consecutive steps. ``step(...)`` → ``StepRoutes``; ``changed`` (P,) tells which
+    pairs' node paths differ from the previous step (all on the first)."""
+
+    def __init__(self, num_sats: int, isl_edges: np.ndarray, num_ground: int, src: np.ndarray, dst: np.ndarray):
+        n, g = int(num_sats), int(num_ground)
+        self.sources, self.row_of_pair = np.unique(np.asarray(src, dtype=np.int64), return_inverse=True)
+        self.router = IncrementalRouter(n, isl_edges, g, self.sources)
+        self.start = n + np.asarray(src, dtype=np.int64)
+        self.target = n + g + np.asarray(dst, dtype=np.int64)
+        self.back: np.ndarray | None = None
+        self.hops: np.ndarray | None = None
+        self.changed: np.ndarray = np.ones(len(self.target), dtype=bool)
+
+    def step(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
+             isl_ok: np.ndarray | None = None) -> StepRoutes:
+        dist, pred = self.router.step(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)  # (S, V) views
+        length = dist[self.row_of_pair, self.target]
+        reachable = np.isfinite(length)
+        if self.back is None:
+            self.changed = np.ones(len(self.target), dtype=bool)
+        else:
+            self.changed = ~self._still_valid(pred, reachable)
+        todo = np.flatnonzero(self.changed)
+        back, hops = _walk(pred, self.row_of_pair[todo], self.start[todo], self.target[todo], reachable[todo])
+        if self.back is None:
+            self.back, self.hops = back, hops
+        else:
+            width = max(self.back.shape[1], back.shape[1])
+            if width > self.back.shape[1]:
+                self.back = np.pad(self.back, ((0, 0), (0, width - self.back.shape[1])), constant_values=-1)
+            self.back[todo] = -1
+            self.back[todo, : back.shape[1]] = back
+            self.hops[todo] = hops
+        return StepRoutes(np.where(reachable, length, np.nan), self.hops.copy(), self.back.copy())
+
+    def _still_valid(self, pred: np.ndarray, reachable: np.ndarray) -> np.ndarray:
+        """Pairs whose previous node path is still the tree path: every hop's predecessor is unchanged."""
+        node, nxt = self.back[:, :-1], self.back[:, 1:]
+        inside = np.arange(node.shape[1])[None, :] < self.hops[:, None]
+        same = pred[self.row_of_pair[:, None], np.maximum(node, 0)] == nxt
+        return (same | ~inside).all(axis=1) & (reachable == (self.hops >= 0))
+
+
+def _walk(pred: np.ndarray, rows: np.ndarray, start: np.ndarray, target: np.ndarray,
+          reachable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walk predecessors back from each destination, one iteration per hop, over the still-walking pairs only.
+    Returns back (P, H) destination first, −1 padded, and hops (P,) (−1 unreachable)."""
     p = len(target)
     cur = target.astype(np.int64)
     hops = np.where(reachable, 0, -1)
     columns = [np.where(reachable, cur, -1)]
     walking = np.flatnonzero(reachable & (cur != start))
     while walking.size:
-        nxt = flat[row_off[walking] + cur[walking]]
+        nxt = pred[rows[walking], cur[walking]]
         cur[walking] = nxt
         hops[walking] += 1
         column = np.full(p, -1, dtype=np.int64)
         column[walking] = nxt
         columns.append(column)
         walking = walking[nxt != start[walking]]
-    back = np.stack(columns, axis=1)  # (P, H): destination first, −1 padded
-    return StepRoutes(np.where(reachable, length, np.nan), hops, back)
+    return np.stack(columns, axis=1), hops
 
 
 def distances_to_ground(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, ground_ecef_km: np.ndarray,

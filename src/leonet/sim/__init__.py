@@ -1,7 +1,9 @@
-"""The living system: scenario → 15-second slots → telemetry, incidents. See docs/sim.md."""
+"""The living system: scenario → 15-second slots → telemetry, incidents. See docs/sim.md; views read
+``leonet.sim.interface``."""
 
 from leonet.scenario import Scenario, default_scenario_path, load_scenario
 from leonet.sim.engine import Simulation
-from leonet.sim.state import TerminalHistory, TerminalState
+from leonet.sim.interface import NetworkView, SecondSamples, SimulationView, SlotState, TerminalView
 
-__all__ = ["Scenario", "Simulation", "TerminalHistory", "TerminalState", "default_scenario_path", "load_scenario"]
+__all__ = ["NetworkView", "Scenario", "SecondSamples", "Simulation", "SimulationView", "SlotState", "TerminalView",
+           "default_scenario_path", "load_scenario"]

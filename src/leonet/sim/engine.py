@@ -1,45 +1,42 @@
-"""The living system: every 15-second slot the control plane decides all terminals in one batch, authorized
-terminals are assigned satellites and beams, traffic lands at a gateway and reaches its PoP, the network checks
-terminals' reported positions, and unauthorized attempts become evidence."""
+"""The living system's run loop: every scheduler slot the control plane decides all terminals in one batch,
+authorized terminals are assigned satellites and beams among those that reach their PoP, traffic follows the
+cheapest path to the PoP, the network checks terminals' reported positions, usage is metered, and unauthorized
+attempts become evidence. Each concern is its own module (network, paths, metering, location, telemetry,
+history, views); views read ``leonet.sim.interface`` only."""
 
 from __future__ import annotations
 
 import tempfile
 import threading
-import time
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import shapely
-from scipy.spatial import cKDTree
 
-from leonet import C_KM_S
-from leonet.access import service, verify
 from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
-from leonet.access.detect import UNAUTHORIZED_CODES, build_incidents
+from leonet.access.detect import EvidenceLog, build_incidents
 from leonet.access.policy import decide_batch
-from leonet.access.zones import zone_area
-from leonet.ground.geometry import look_angles, look_angles_paired
-from leonet.network.isl import plus_grid
-from leonet.network.routing import distances_to_ground
-from leonet.orbits.frames import ecef_to_geodetic, geodetic_to_ecef_km, great_circle_km
-from leonet.orbits.presets import preset
+from leonet.ground.geometry import look_angles_paired
+from leonet.orbits.frames import ecef_to_geodetic, geodetic_to_ecef_km
+from leonet.orbits.tle import TleSet
 from leonet.scenario import Scenario
-from leonet.scheduler.cells import cell_centres, cell_names, cells_of
-from leonet.scheduler.slots import Assignment, assign
+from leonet.scheduler.cells import cells_of
+from leonet.scheduler.slots import assign
+from leonet.sim.clock import first_slot_start
+from leonet.sim.history import SlotHistory, SlotRecord, path_sampler
+from leonet.sim.interface import NetworkView, SecondSamples, SlotState, TerminalView
+from leonet.sim.location import LocationChecker
+from leonet.sim.metering import Meter
 from leonet.sim.mobility import Tracks
-from leonet.sim.state import TerminalHistory, TerminalState
+from leonet.sim.network import NetworkModel
+from leonet.sim.paths import PathModel
 from leonet.sim.telemetry import TelemetryLog
-
-HISTORY_S = 900
-MAX_RANGE_KM = 1200.0  # beyond the slant range at 25° elevation for every preset shell (~1,120 km at 570 km)
+from leonet.sim.views import SlotArrays, terminal_view, with_paths
 
 
 class Simulation:
-    """Run a scenario slot by slot. Thread-safe reads under ``lock``."""
+    """Run a scenario slot by slot; implements ``leonet.sim.interface.SimulationView``."""
 
     def __init__(self, scenario: Scenario, db_url: str | None = None, seed: int | None = None,
                  record: bool = True):
@@ -47,7 +44,8 @@ class Simulation:
         from leonet.store.session import open_store
 
         self.scenario = scenario
-        self.lock = threading.RLock()
+        self.scenario_name = scenario.name
+        self._lock = threading.RLock()
         self.rng = np.random.default_rng(scenario.seed if seed is None else seed)
         self.record = record
         if db_url is None:
@@ -57,43 +55,32 @@ class Simulation:
         if scenario.control_plane == "example":
             with self.sessions.begin() as session:
                 seeding.load_example(session)
-        net = scenario.network
-        self.constellation = preset(net.constellation).with_epoch(scenario.start)
-        self.isl = plus_grid(self.constellation)
-        self.start = scenario.start
-        self.slot_s = scenario.slot_s
-        self.slot_index = -1
-        self._build_ground()
-        self._build_terminals()
-        self.telemetry = TelemetryLog(self.sessions if record else None, self.serials_arr)
-        self._attempts: list[dict] = []
-        self._incidents_cache: tuple[int, list] | None = None
+        from leonet.sim.population import materialise
 
-    # -- set-up ------------------------------------------------------------------------------------------
-    def _build_ground(self) -> None:
-        s = self.scenario
-        self.gw_names = [g.name for g in s.gateways]
-        self.gw_lat = np.array([g.lat_deg for g in s.gateways])
-        self.gw_lon = np.array([g.lon_deg for g in s.gateways])
-        self.gw_ecef = geodetic_to_ecef_km(self.gw_lat, self.gw_lon, np.array([g.alt_m for g in s.gateways]) / 1e3)
-        self.gw_country = [g.country for g in s.gateways]
-        pops = {p.name: p for p in s.pops}
-        self.gw_pop = [g.pop for g in s.gateways]
-        fibre = great_circle_km(self.gw_lat, self.gw_lon, [pops[g.pop].lat_deg for g in s.gateways],
-                                [pops[g.pop].lon_deg for g in s.gateways])
-        self.gw_fibre_equiv_km = fibre / s.network.fibre_speed_fraction  # vacuum-equivalent length
-        rules = s.network.landing_rules
-        self.rule_countries = list(rules)
-        self.rule_masks = np.ones((1 + len(rules), len(self.gw_names)), dtype=bool)  # row 0: any gateway
-        for k, country in enumerate(self.rule_countries):
-            self.rule_masks[k + 1] = np.isin(self.gw_names, rules[country])
+        scenario, self.population = materialise(scenario, self.sessions)  # ground truth: scoring/debug only
+        self.scenario = scenario
+        self.net = NetworkModel.from_scenario(scenario)
+        self.paths = PathModel(self.net)
+        self._slot_s = float(scenario.slot_s)
+        self._start = first_slot_start(scenario.start, self._slot_s)
+        self.slot_index = -1
+        self._build_terminals()
+        self.meter = Meter(self.serials_arr)
+        self.location = LocationChecker(scenario.location_check, self.alt_km, self.rng)
+        self.telemetry = TelemetryLog(self.sessions if record else None, self.serials_arr)
+        self.history = SlotHistory(len(self._serials), self._slot_s)
+        self._sampler = path_sampler(self._positions_of, self._terminal_at, self.paths.gw_ecef_km,
+                                     self.paths.fibre_equiv_km)
+        self.evidence = EvidenceLog(scenario.location_check.chi2_threshold)  # only what the operator can know
+        self._incidents_cache: tuple[int, list] | None = None
+        self._arrays = self._initial_arrays()
+        self._slot_state_cache: tuple[int, SlotState] | None = None
 
     def _build_terminals(self) -> None:
         ts = self.scenario.terminals
-        self.serials = [t.serial for t in ts]
-        self.serials_arr = np.array(self.serials)
-        self._metered_gb = np.zeros(len(self.serials))  # data each terminal used since its account's usage was set
-        self._last_usage_stamp: np.ndarray | None = None  # stamps of the accounts' usage records last slot
+        self._serials = [t.serial for t in ts]
+        self._index = {s: i for i, s in enumerate(self._serials)}
+        self.serials_arr = np.array(self._serials)
         self.labels = [t.label for t in ts]
         self.tracks = Tracks.from_lists([(t.lat_deg, t.lon_deg) for t in ts],
                                         [[(w.lat_deg, w.lon_deg) for w in t.track] for t in ts],
@@ -104,26 +91,11 @@ class Simulation:
         self.spoof_lon = np.array([np.nan if t.spoof_lon_deg is None else t.spoof_lon_deg for t in ts])
         self.demand = np.array([t.demand_mbps for t in ts])
         self.moving = self.tracks.speed_km_s > 0
-        m = len(ts)
         self._cells = cells_of(self.tracks.lat_deg[:, 0], self.tracks.lon_deg[:, 0],
                                self.scenario.network.cell_resolution)
         self.meta = self._terminal_meta()
-        nan = np.full(m, np.nan)
-        self.state = {"code": np.zeros(m, dtype=np.int16), "sat": np.full(m, -1), "gw": np.full(m, -1),
-                      "rtt_ms": nan.copy(), "thr_mbps": np.zeros(m), "reason": np.zeros(m, dtype=np.int8),
-                      "est_lat": nan.copy(), "est_lon": nan.copy(), "major": nan.copy(), "minor": nan.copy(),
-                      "angle": nan.copy(), "flagged": np.zeros(m, dtype=bool), "d2": nan.copy(),
-                      "inconsistent": np.zeros(m, dtype=np.int64),
-                      "lat": nan.copy(), "lon": nan.copy(), "rep_lat": nan.copy(), "rep_lon": nan.copy(),
-                      "speed": np.zeros(m), "heading": np.zeros(m), "az": nan.copy(), "el": nan.copy(),
-                      "handover": np.zeros(m, dtype=bool), "country": np.array([""] * m, dtype="<U2")}
         self._decision = None
-        self._spoof_denied = np.zeros(m, dtype=bool)
-        self._prev_meas: verify.Measurements | None = None
-        hist = m if self.record else 0
-        self._hist = {k: np.full((hist, HISTORY_S), np.nan) for k in ("rtt", "drop", "dl", "ul")}
-        self._hist_t = np.full(HISTORY_S, np.nan)
-        self._outages: list[list[tuple[float, float, str]]] = [[] for _ in range(m)]
+        self._spoof_denied = np.zeros(len(ts), dtype=bool)
 
     def _terminal_meta(self) -> list[dict]:
         from sqlalchemy import select
@@ -134,7 +106,7 @@ class Simulation:
             terms = {t.serial: t for t in session.execute(select(Terminal)).scalars()}
             accts = {a.id: a for a in session.execute(select(Account)).scalars()}
         out = []
-        for s in self.serials:
+        for s in self._serials:
             term = terms.get(s)
             acct = accts.get(term.account_id) if term is not None else None
             out.append({"kit_number": term.kit_number if term else "", "hardware_version":
@@ -143,323 +115,188 @@ class Simulation:
                         "plan": acct.plan if acct else ""})
         return out
 
-    # -- time --------------------------------------------------------------------------------------------
+    def _initial_arrays(self) -> SlotArrays:
+        m = len(self._serials)
+        nan = np.full(m, np.nan)
+        lat, lon, speed, heading = self.tracks.at(0.0)
+        none = np.full(m, -1, dtype=np.int64)
+        st = SlotState(self._start, -1, self._slot_s, self.serials_arr, np.zeros(m, np.int16), none, none,
+                       np.full(m, "", dtype=object), np.full(m, "", dtype=object), nan, nan, nan, lat, lon, speed,
+                       nan, nan, np.zeros(m, bool), np.zeros(m), np.zeros(m, np.int8), np.zeros(m, bool))
+        return SlotArrays(st, heading, self._cells.copy(), nan, nan, nan, nan, nan, np.full(m, "", dtype=object),
+                          np.full(m, None, dtype=object), none, lambda i: ["not yet decided"])
+
+    # -- SimulationView ------------------------------------------------------------------------------------
     @property
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=max(self.slot_index, 0) * self.slot_s)
+    def start_utc(self) -> datetime:
+        return self._start
 
-    def t_unix(self, t_s: float) -> float:
-        return self.start.timestamp() + t_s
+    @property
+    def now_utc(self) -> datetime:
+        return self._start + timedelta(seconds=max(self.slot_index, 0) * self._slot_s)
 
-    def satellites_geodetic(self, t: datetime) -> dict:
-        pos = self.constellation.positions_ecef_km(np.array([t.timestamp()]))[0]
-        lat, lon, alt = ecef_to_geodetic(pos)
+    @property
+    def slot_s(self) -> float:
+        return self._slot_s
+
+    def serials(self) -> list[str]:
+        return list(self._serials)
+
+    def slot_state(self) -> SlotState:
+        with self._lock:
+            arr = self._arrays
+            if self._slot_state_cache is None or self._slot_state_cache[0] != arr.state.slot_index:
+                self._slot_state_cache = (arr.state.slot_index, with_paths(arr.state, arr.path_suffix))
+            return self._slot_state_cache[1]
+
+    def terminal(self, serial: str) -> TerminalView:
+        i = self._index.get(serial)
+        if i is None:
+            raise KeyError(serial)
+        with self._lock:
+            return terminal_view(self._arrays, i, self.meta[i], self.net.ground.gw_names, float(self.alt_km[i]),
+                                 str(self.gps[i]), self.labels[i], 0.0)
+
+    def seconds(self, serial: str, start_utc: datetime, end_utc: datetime) -> SecondSamples:
+        i = self._index.get(serial)
+        if i is None:
+            raise KeyError(serial)
+        with self._lock:
+            return self.history.samples(i, start_utc.timestamp(), end_utc.timestamp(), self._sampler)
+
+    def network(self) -> NetworkView:
+        g = self.net.ground
+        return NetworkView(self.net.name, self.net.num_sats, self.net.isl_edges, g.gw_names, g.gw_lat_deg,
+                           g.gw_lon_deg, g.gw_country, tuple(g.pop_names[p] for p in g.gw_pop), g.pop_names,
+                           g.pop_lat_deg, g.pop_lon_deg, (self.net.description,))
+
+    def satellites_geodetic(self, t_utc: datetime) -> dict:
+        lat, lon, alt = ecef_to_geodetic(self.net.positions_ecef_km(np.array([t_utc.timestamp()]))[0])
         return {"lat_deg": lat, "lon_deg": lon, "alt_km": alt}
+
+    # -- helpers for per-second samples ------------------------------------------------------------------------
+    def _positions_of(self, sats: np.ndarray, t_unix_s: np.ndarray) -> np.ndarray:
+        src = self.net.source
+        if isinstance(src, TleSet):
+            from leonet.orbits.propagate import positions_ecef_km
+
+            sub = TleSet([src.names[k] for k in sats], [src.satrecs[k] for k in sats], src.source)
+            return positions_ecef_km(sub, t_unix_s)
+        return self.net.positions_ecef_km(t_unix_s)[:, sats, :]
+
+    def _terminal_at(self, i: int, t_unix_s: np.ndarray):
+        one = Tracks(self.tracks.lat_deg[i:i + 1], self.tracks.lon_deg[i:i + 1], self.tracks.cum_km[i:i + 1],
+                     self.tracks.speed_km_s[i:i + 1], self.tracks.loop[i:i + 1])
+        rows = [one.at(float(t - self._start.timestamp())) for t in t_unix_s]  # K ≤ slot_s steps, one terminal
+        return (np.array([r[0][0] for r in rows]), np.array([r[1][0] for r in rows]),
+                np.full(len(rows), self.alt_km[i]))
 
     # -- one slot ----------------------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one scheduler slot."""
-        with self.lock:
+        with self._lock:
             self.slot_index += 1
-            t_s = self.slot_index * self.slot_s
-            self._slot(t_s)
-            self.slot_started_monotonic = time.monotonic()
+            self._slot(self.slot_index * self._slot_s)
 
     def context(self, when: datetime):
         """The control plane's policy context at ``when`` (re-read only when a policy input changed)."""
         with self.sessions() as session:
             return cached_context(session, when)
 
-    def _metered(self, ctx):
-        """The context with this run's metered data added to each capped account's stored usage. When the stored
-        usage of an account is set anew (a new billing period, data added), its metering restarts."""
-        if ctx.data_cap_gb is None or not np.isfinite(ctx.data_cap_gb).any():
-            return ctx
-        ti = ctx.terminal_index(self.serials_arr)
-        acct = np.where(ti >= 0, ctx.account_of[np.maximum(ti, 0)], -1) if ctx.account_of.size else np.full(ti.size, -1)
-        if self._last_usage_stamp is not None:
-            n = min(len(self._last_usage_stamp), len(ctx.data_used_stamp))
-            reset = np.flatnonzero(ctx.data_used_stamp[:n] != self._last_usage_stamp[:n])
-            self._metered_gb[np.isin(acct, reset)] = 0.0
-        self._last_usage_stamp = ctx.data_used_stamp.copy()
-        ok = acct >= 0
-        extra = np.bincount(acct[ok], weights=self._metered_gb[ok], minlength=len(ctx.data_used_gb))
-        return replace(ctx, data_used_gb=ctx.data_used_gb + extra)
-
     def _reported(self, lat, lon):
         rep_lat = np.where(self.gps == "spoofed", self.spoof_lat, np.where(self.gps == "jammed", np.nan, lat))
         rep_lon = np.where(self.gps == "spoofed", self.spoof_lon, np.where(self.gps == "jammed", np.nan, lon))
         # Without GPS the network's own fix (if any) stands in: position source STARLINK.
-        use_fix = (self.gps == "jammed") & np.isfinite(self.state["est_lat"])
-        return np.where(use_fix, self.state["est_lat"], rep_lat), np.where(use_fix, self.state["est_lon"], rep_lon)
+        est_lat, est_lon = self.location.est_lat, self.location.est_lon
+        use_fix = (self.gps == "jammed") & np.isfinite(est_lat)
+        return np.where(use_fix, est_lat, rep_lat), np.where(use_fix, est_lon, rep_lon)
 
     def _slot(self, t_s: float) -> None:
-        st = self.state
-        when = self.start + timedelta(seconds=t_s)
+        when = self._start + timedelta(seconds=t_s)
+        t_unix = when.timestamp()
+        net = self.scenario.network
         lat, lon, speed, heading = self.tracks.at(t_s)
         rep_lat, rep_lon = self._reported(lat, lon)
-        ctx = self._metered(self.context(when))
+        ctx = self.meter.apply(self.context(when))
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
         codes = decision.codes.copy()
         check = self.scenario.location_check
-        spoof_deny = st["flagged"] & bool(check.enabled and check.deny_on_unexpected_location)
+        spoof_deny = self.location.flagged & bool(check.enabled and check.deny_on_unexpected_location)
         codes[spoof_deny & (codes == int(C.OKAY))] = int(C.UNKNOWN_LOCATION)
         authorized = codes == int(C.OKAY)
         if self.moving.any():
-            self._cells[self.moving] = cells_of(lat[self.moving], lon[self.moving],
-                                                self.scenario.network.cell_resolution)
-        sat_pos = self.constellation.positions_ecef_km(np.array([self.t_unix(t_s)]))[0]
+            self._cells[self.moving] = cells_of(lat[self.moving], lon[self.moving], net.cell_resolution)
+        sat_pos = self.net.positions_ecef_km(np.array([t_unix]))[0]
         x = geodetic_to_ecef_km(lat, lon, self.alt_km)
-        cand_t, cand_s, cand_e = self._candidates(sat_pos, authorized)
-        a = assign(authorized, cand_t, cand_s, cand_e, self._cells, self.demand, len(sat_pos),
-                   self.scenario.network.beams_per_satellite, self.scenario.network.beam_capacity_mbps,
-                   presorted=True)
-        rtt, gw = self._rtt(sat_pos, x, a.satellite, decision.detail["country"], ctx)
-        served = a.satellite >= 0
+        country = ctx.countries.codes[decision.detail["country"]]
+        prep = self.paths.prepare(sat_pos, country)
+        ct, cs, ce = self.net.user_candidates(self._cells, np.flatnonzero(authorized), sat_pos)
+        ok = prep.reachable(ct, cs)  # only satellites that carry the traffic to the terminal's PoP
+        a = assign(authorized, ct[ok], cs[ok], ce[ok], self._cells, self.demand, len(sat_pos),
+                   net.beams_per_satellite, net.beam_capacity_mbps, presorted=True)
+        routes = self.paths.route(prep, sat_pos, x, a.satellite)
+        served = routes.path_id >= 0
         az = np.full(len(lat), np.nan)
         el = np.full(len(lat), np.nan)
         if served.any():
             el[served], az[served], _ = look_angles_paired(x[served], lat[served], lon[served],
                                                            sat_pos[a.satellite[served]])
-        handover = served & (st["sat"] != a.satellite)
-        # Metering: downlink share + the 10 % uplink of TerminalState, over the slot (GB).
-        self._metered_gb += np.where(served, a.throughput_mbps, 0.0) * 1.1 * self.slot_s / 8000.0
-        st["speed"] = speed
-        self._location_check(t_s, x, a.satellite, rep_lat, rep_lon)
-        country = ctx.countries.codes[decision.detail["country"]]
-        st.update(code=codes, sat=a.satellite, gw=gw, rtt_ms=rtt, thr_mbps=a.throughput_mbps, reason=a.reason,
-                  lat=lat, lon=lon, rep_lat=rep_lat, rep_lon=rep_lon, speed=speed, heading=heading, az=az, el=el,
-                  handover=handover, country=country)
+        prev = self._arrays.state.sat
+        handover = served & (prev != a.satellite)
+        self.meter.add(served, a.throughput_mbps, self._slot_s)
+        self.location.check(self.net.positions_ecef_km, t_unix, self._slot_s, x, a.satellite, rep_lat, rep_lon,
+                            speed)
+        pop_names = np.array(list(self.net.ground.pop_names) + [""], dtype=object)
+        loc = self.location
+        state = SlotState(when, self.slot_index, self._slot_s, self.serials_arr, codes, a.satellite, routes.gateway,
+                          pop_names[routes.pop], np.full(len(lat), "", dtype=object), routes.rtt_ms, rep_lat,
+                          rep_lon, lat, lon, speed, az, el, handover, np.where(served, a.throughput_mbps, 0.0),
+                          a.reason.astype(np.int8), loc.flagged.copy())
+        labels = np.append(routes.path_label, None)
+        suffix = labels[routes.path_id]
         self._decision, self._spoof_denied = decision, spoof_deny & (decision.codes == int(C.OKAY))
-        self._record_attempts(t_s, codes, lat, lon)
+        self._arrays = SlotArrays(state, heading, self._cells.copy(), loc.est_lat.copy(), loc.est_lon.copy(),
+                                  loc.major_km.copy(), loc.minor_km.copy(), loc.angle_deg.copy(), country, suffix,
+                                  routes.path_id, self._reasons_fn(decision, self._spoof_denied))
+        jam = self.gps == "jammed"  # evidence: the reported position (none when jammed), the fix, the statistic
+        self.evidence.record(t_s, self.serials_arr, codes, np.where(jam, np.nan, rep_lat),
+                             np.where(jam, np.nan, rep_lon), loc.est_lat, loc.est_lon, loc.major_km, loc.minor_km,
+                             loc.angle_deg, loc.d2, loc.flagged)
+        self.history.add(SlotRecord(self.slot_index, t_unix, a.satellite.astype(np.int32),
+                                    routes.path_id.astype(np.int32), codes.astype(np.int16),
+                                    a.reason.astype(np.int8), state.allocated_mbps.astype(np.float32), routes))
         if self.record:
-            self._history(t_s)
-            self.telemetry.append(self.slot_index, t_s, st)
+            self.telemetry.append(state, t_s, suffix, loc.est_lat, loc.est_lon, loc.major_km)
 
-    def _candidates(self, sat_pos, authorized):
-        """(terminal, satellite, elevation) triples in view, evaluated at each terminal's cell centre."""
-        want = np.flatnonzero(authorized)
-        if want.size == 0:
-            return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-        cells, inv = np.unique(self._cells[want], return_inverse=True)
-        clat, clon = cell_centres(cells)
-        cx = geodetic_to_ecef_km(clat, clon, np.zeros(len(cells)))
-        hits = cKDTree(sat_pos).query_ball_point(cx, MAX_RANGE_KM)
-        lens = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        cs = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]) if lens.sum() else np.zeros(0, int)
-        cc = np.repeat(np.arange(len(cells)), lens)
-        rel = sat_pos[cs] - cx[cc]
-        up = cx[cc] / np.linalg.norm(cx[cc], axis=1, keepdims=True)
-        elev = np.rad2deg(np.arcsin(np.einsum("kc,kc->k", rel, up) / np.linalg.norm(rel, axis=1)))
-        ok = elev >= self.scenario.network.min_elevation_deg
-        cs, cc, elev = cs[ok], cc[ok], elev[ok]
-        # Per cell, best elevation first (stable, so ties keep the k-d tree's order); then each terminal takes its
-        # cell's list: terminal-major and sorted, as ``assign(presorted=True)`` expects.
-        o = np.lexsort((-elev, cc))
-        cs, cc, elev = cs[o], cc[o], elev[o]
-        cstart = np.searchsorted(cc, np.arange(len(cells)))
-        reps = np.bincount(cc, minlength=len(cells))[inv]
-        offs = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
-        k = np.repeat(cstart[inv], reps) + offs
-        return np.repeat(want, reps), cs[k], elev[k]
+    @staticmethod
+    def _reasons_fn(decision, spoof_denied):
+        def reasons(i: int) -> list[str]:
+            if spoof_denied[i]:
+                return ["network-measured position is inconsistent with the reported GPS position"]
+            return decision.reasons(i)
 
-    def _rtt(self, sat_pos, x, sat, country_idx, ctx):
-        """Terminal → satellite → (ISLs) → gateway → fibre → PoP, round trip (ms); and the gateway index."""
-        m = len(sat)
-        rtt = np.full(m, np.nan)
-        gw = np.full(m, -1)
-        served = np.flatnonzero(sat >= 0)
-        if served.size == 0:
-            return rtt, gw
-        e, _, rng = look_angles(self.gw_ecef, self.gw_lat, self.gw_lon, sat_pos)
-        mask = e >= self.scenario.network.min_elevation_deg
-        dist, _ = distances_to_ground(sat_pos, self.isl, self.gw_ecef, mask, rng)
-        total = dist + self.gw_fibre_equiv_km[:, None]  # (G, N)
-        group = np.zeros(m, dtype=np.int64)
-        codes = ctx.countries.codes[country_idx]
-        for k, c in enumerate(self.rule_countries):
-            group[codes == c] = k + 1
-        restricted = np.where(self.rule_masks[:, :, None], total[None, :, :], np.inf)  # (R, G, N)
-        best_gw = restricted.argmin(axis=1)  # (R, N)
-        best = np.take_along_axis(restricted, best_gw[:, None, :], axis=1)[:, 0, :]
-        s = sat[served]
-        up = np.linalg.norm(sat_pos[s] - x[served], axis=1)
-        one_way = up + best[group[served], s]
-        ok = np.isfinite(one_way)
-        rtt[served[ok]] = 2.0 * one_way[ok] / C_KM_S * 1000.0
-        gw[served[ok]] = best_gw[group[served[ok]], s[ok]]
-        return rtt, gw
-
-    def _location_check(self, t_s, x, sat, rep_lat, rep_lon) -> None:
-        cfg = self.scenario.location_check
-        if not cfg.enabled:
-            return
-        m, k = len(sat), cfg.samples_per_slot
-        times = self.t_unix(t_s) + np.linspace(0, self.slot_s, k, endpoint=False)
-        pos = self.constellation.positions_ecef_km(times)
-        vel = (self.constellation.positions_ecef_km(times + 0.5) - self.constellation.positions_ecef_km(times - 0.5))
-        served = sat >= 0
-        sp = np.full((m, k, 3), np.nan)
-        sv = np.full((m, k, 3), np.nan)
-        sp[served] = np.transpose(pos[:, sat[served]], (1, 0, 2))
-        sv[served] = np.transpose(vel[:, sat[served]], (1, 0, 2))
-        meas = verify.simulate(x, sp, sv, cfg.range_noise_m, cfg.range_rate_noise_mps, self.rng)
-        both = meas if self._prev_meas is None else verify.Measurements(
-            np.concatenate([self._prev_meas.sat_pos_km, sp], 1), np.concatenate([self._prev_meas.sat_vel_km_s, sv], 1),
-            np.concatenate([self._prev_meas.range_km, meas.range_km], 1),
-            np.concatenate([self._prev_meas.range_rate_km_s, meas.range_rate_km_s], 1))
-        self._prev_meas = meas
-        have = np.isfinite(both.range_km).sum(axis=1) >= 3
-        st = self.state
-        if not have.any():
-            return
-        idx = np.flatnonzero(have)
-        sub = verify.Measurements(both.sat_pos_km[idx], both.sat_vel_km_s[idx], both.range_km[idx],
-                                  both.range_rate_km_s[idx])
-        fix = verify.estimate(sub, self.alt_km[idx], cfg.range_noise_m, cfg.range_rate_noise_mps)
-        flag, d2 = verify.inconsistent(fix, rep_lat[idx], rep_lon[idx], cfg.chi2_threshold)
-        # The two-slot estimate assumes a terminal at rest across both slots. A moving terminal is judged on the
-        # current slot alone, by the goodness of fit of the position it reports (no fix needed, so the single
-        # pass's mirror ambiguity does not matter); its shown fix stays the two-slot estimate's.
-        still = self.state["speed"][idx] < 5.0
-        moving = idx[~still]
-        if moving.size:
-            now = verify.Measurements(sp[moving], sv[moving], meas.range_km[moving], meas.range_rate_km_s[moving])
-            mflag, mcost = verify.fit_inconsistent(now, rep_lat[moving], rep_lon[moving], self.alt_km[moving],
-                                                   cfg.range_noise_m, cfg.range_rate_noise_mps)
-            flag[~still] = mflag
-            d2[~still] = mcost  # the fit's χ² statistic stands in for the Mahalanobis distance (NaN: not judged)
-        st["est_lat"][idx], st["est_lon"][idx] = fix.lat_deg, fix.lon_deg
-        st["major"][idx], st["minor"][idx], st["angle"][idx] = fix.major_km, fix.minor_km, fix.angle_deg
-        # Flag only after two inconsistent checks in a row (one bad fix is not evidence); keep the flag while
-        # no new fix arrives (a denied terminal is not measured).
-        count = st["inconsistent"][idx]
-        count = np.where(flag, count + 1, np.where(np.isfinite(d2), 0, count))
-        st["inconsistent"][idx] = count
-        st["flagged"][idx] = count >= 2
-        st["d2"][idx] = d2
-
-    def _record_attempts(self, t_s, codes, lat, lon) -> None:
-        bad = np.flatnonzero(np.isin(codes, [int(C[name]) for name in UNAUTHORIZED_CODES]))
-        if bad.size:
-            lut = np.array([C(v).name if v in C._value2member_map_ else "" for v in range(18)], dtype=object)
-            self._attempts.append({"t_s": np.full(bad.size, t_s), "serial": self.serials_arr[bad],
-                                   "lat_deg": lat[bad], "lon_deg": lon[bad], "code": lut[codes[bad]]})
-
-    def _history(self, t_s: float) -> None:
-        """Fifteen 1-second samples per terminal for this slot (ring buffer of HISTORY_S seconds)."""
-        st = self.state
-        n = int(self.slot_s)
-        slots = (np.arange(n) + int(t_s)) % HISTORY_S
-        served = st["sat"] >= 0
-        m = len(served)
-        jitter = self.rng.normal(0, 2.0, (m, n))
-        spike = np.zeros((m, n))
-        spike[:, 0] = np.where(st["handover"], 30.0, 0.0)  # handover at the slot boundary (Huston 2024)
-        self._hist["rtt"][:, slots] = np.where(served[:, None], st["rtt_ms"][:, None] + 8.0 + np.abs(jitter) + spike,
-                                               np.nan)
-        drop = np.where(served[:, None], 0.002, 1.0) * np.ones((m, n))
-        drop[:, 0] = np.where(st["handover"], 0.05, drop[:, 0])
-        self._hist["drop"][:, slots] = drop
-        self._hist["dl"][:, slots] = np.where(served, st["thr_mbps"] * 1e6, 0.0)[:, None] * np.ones(n)
-        self._hist["ul"][:, slots] = np.where(served, st["thr_mbps"] * 1e6 * 0.1, 0.0)[:, None] * np.ones(n)
-        self._hist_t[slots] = t_s + np.arange(n)
-        for i in np.flatnonzero(~served):
-            cause = self._outage_cause(i)
-            out = self._outages[i]
-            if out and out[-1][0] + out[-1][1] >= t_s and out[-1][2] == cause:
-                out[-1] = (out[-1][0], out[-1][1] + self.slot_s, cause)
-            else:
-                out.append((t_s, self.slot_s, cause))
-            del out[:-50]
-
-    def _outage_cause(self, i: int) -> str:
-        r = int(self.state["reason"][i])
-        if r == Assignment.NOT_AUTHORIZED:
-            return "NO_SCHEDULE"
-        if r == Assignment.NO_SATELLITE:
-            return "NO_SATS"
-        return "NO_DOWNLINK"
-
-    # -- views -------------------------------------------------------------------------------------------
-    def terminal(self, serial: str) -> TerminalState:
-        with self.lock:
-            i = self.serials.index(serial) if serial in self.serials else None
-            if i is None:
-                raise KeyError(serial)
-            st, meta = self.state, self.meta[i]
-            served = bool(st["sat"][i] >= 0)
-            code = C(int(st["code"][i])) if self.slot_index >= 0 else C.UNKNOWN_STATE
-            alerts = set()
-            if st["flagged"][i]:
-                alerts.add("unexpected_location")
-            if meta["country_code"] and st["country"][i] and st["country"][i] != meta["country_code"]:
-                alerts.add("roaming")
-            fin = lambda v: None if not np.isfinite(v) else float(v)  # noqa: E731
-            gw = int(st["gw"][i])
-            t_in_slot = 0.0
-            return TerminalState(
-                serial=serial, kit_number=meta["kit_number"], hardware_version=meta["hardware_version"],
-                software_version=meta["software_version"], country_code=meta["country_code"], plan=meta["plan"],
-                served=served, code=code, reasons=self._reasons(i), alerts=alerts,
-                satellite=int(st["sat"][i]) if served else None, gateway=self.gw_names[gw] if gw >= 0 else None,
-                pop=self.gw_pop[gw] if gw >= 0 else None, cell_h3=cell_names(self._cells[i:i + 1])[0] or None,
-                rtt_ms=fin(st["rtt_ms"][i]), downlink_bps=float(st["thr_mbps"][i] * 1e6),
-                uplink_bps=float(st["thr_mbps"][i] * 1e5), drop_rate=0.002 if served else 1.0,
-                true_lat_deg=float(st["lat"][i]), true_lon_deg=float(st["lon"][i]), alt_m=float(self.alt_km[i] * 1e3),
-                reported_lat_deg=None if self.gps[i] == "jammed" else fin(st["rep_lat"][i]),
-                reported_lon_deg=None if self.gps[i] == "jammed" else fin(st["rep_lon"][i]),
-                position_source="NONE" if self.gps[i] == "jammed" else "GPS",
-                estimated_lat_deg=fin(st["est_lat"][i]), estimated_lon_deg=fin(st["est_lon"][i]),
-                ellipse_major_km=fin(st["major"][i]), ellipse_minor_km=fin(st["minor"][i]),
-                ellipse_angle_deg=fin(st["angle"][i]), speed_kmh=float(st["speed"][i]),
-                heading_deg=float(st["heading"][i]), azimuth_deg=fin(st["az"][i]), elevation_deg=fin(st["el"][i]),
-                seconds_to_slot_end=self.slot_s - t_in_slot, slot_index=self.slot_index,
-                uptime_s=(self.slot_index + 1) * self.slot_s, label=self.labels[i],
-                outage_cause=None if served else self._outage_cause(i),
-                capacity_limited=int(st["reason"][i]) == Assignment.CAPACITY)
-
-    def _reasons(self, i: int) -> list[str]:
-        if self._decision is None:
-            return ["not yet decided"]
-        if self._spoof_denied[i]:
-            return ["network-measured position is inconsistent with the reported GPS position"]
-        return self._decision.reasons(i)
-
-    def history(self, serial: str, seconds: int = HISTORY_S) -> TerminalHistory:
-        with self.lock:
-            i = self.serials.index(serial)
-            order = np.argsort(self._hist_t)
-            valid = order[np.isfinite(self._hist_t[order])][-seconds:]
-            return TerminalHistory(self._hist_t[valid].copy(), self._hist["rtt"][i, valid].copy(),
-                                   self._hist["drop"][i, valid].copy(), self._hist["dl"][i, valid].copy(),
-                                   self._hist["ul"][i, valid].copy(), list(self._outages[i]))
+        return reasons
 
     def incidents(self) -> list:
-        with self.lock:
-            if self._incidents_cache and self._incidents_cache[0] == len(self._attempts):
-                return self._incidents_cache[1]
-            if not self._attempts:
-                return []
-            att = {k: np.concatenate([a[k] for a in self._attempts]) for k in self._attempts[0]}
-            with self.sessions() as session:
-                def prov(serial):
-                    try:
-                        return service.provenance(session, serial)
-                    except service.NotFound:
-                        return None
+        """Incidents from the evidence log (reported positions, network fixes, control-plane records only)."""
+        from leonet.access.inference import bulk_records
+        from leonet.gazetteer import gazetteer
 
-                out = build_incidents(att, lambda t: (self.start + timedelta(seconds=t)).isoformat(), prov)
-            self._incidents_cache = (len(self._attempts), out)
+        with self._lock:
+            if self._incidents_cache and self._incidents_cache[0] == self.evidence.count:
+                return self._incidents_cache[1]
+            if not self.evidence.count:
+                return []
+            g = gazetteer()
+            with self.sessions() as session:
+                iso = lambda t: (self._start + timedelta(seconds=t)).isoformat()  # noqa: E731
+                out = build_incidents(self.evidence.arrays(), iso, lambda serials: bulk_records(session, serials),
+                                      self.evidence.threshold, lambda la, lo: g.nearest(la, lo).as_dict())
+            self._incidents_cache = (self.evidence.count, out)
             return out
 
     def zones_geojson(self) -> list[dict]:
-        from sqlalchemy import select
-
-        from leonet.store.models import Zone
+        from leonet.access.zones import zones_geojson
 
         with self.sessions() as session:
-            # Shown as the area each zone acts on (disabled_cells: its H3 cells, not the polygon drawn).
-            return [{"id": z.id, "name": z.name, "kind": z.kind, "reason": z.reason,
-                     "geometry": shapely.geometry.mapping(zone_area(z.kind, z.geometry))}
-                    for z in session.execute(select(Zone)).scalars()]
+            return zones_geojson(session)

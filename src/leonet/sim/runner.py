@@ -44,11 +44,12 @@ class LiveRunner:
         self.sim = sim
         self.speed = speed
         self.paused = False
+        self.last_step_monotonic = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="leonet-sim", daemon=True)
 
     def start(self) -> LiveRunner:
-        self.sim.step()
+        self.step()
         self._thread.start()
         return self
 
@@ -56,8 +57,12 @@ class LiveRunner:
         next_at = time.monotonic() + self.sim.slot_s / self.speed
         while not self._stop.wait(max(0.0, next_at - time.monotonic())):
             if not self.paused:
-                self.sim.step()
+                self.step()
             next_at += self.sim.slot_s / max(self.speed, 1e-6)
+
+    def step(self) -> None:
+        self.sim.step()
+        self.last_step_monotonic = time.monotonic()  # the dashboard interpolates satellites from here
 
     def stop(self) -> None:
         self._stop.set()

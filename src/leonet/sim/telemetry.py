@@ -1,47 +1,62 @@
-"""Telemetry: per terminal per slot — served, code, satellite, gateway, PoP, RTT, throughput, estimated vs
-reported position — kept in memory as Arrow tables and stored in the store's ``telemetry`` table."""
+"""Telemetry recording: one row per terminal per slot — UTC slot start, served, code, satellite, gateway, PoP,
+path, propagation RTT, the scheduler's allocated share, true/reported/estimated positions — kept as Arrow tables
+(written to ``telemetry.parquet``) and stored in the store's ``telemetry`` table."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from leonet.access.codes import CODE_NAMES
+from leonet.sim.interface import SlotState
 
-COLUMNS = ("slot", "t_s", "serial", "served", "code", "satellite", "gateway", "rtt_ms", "throughput_mbps",
-           "true_lat_deg", "true_lon_deg", "reported_lat_deg", "reported_lon_deg", "estimated_lat_deg",
-           "estimated_lon_deg", "ellipse_major_km", "unexpected_location")
+COLUMNS = ("slot", "t_s", "t_utc", "serial", "served", "code", "satellite", "gateway", "pop", "path", "rtt_ms",
+           "throughput_mbps", "true_lat_deg", "true_lon_deg", "reported_lat_deg", "reported_lon_deg",
+           "estimated_lat_deg", "estimated_lon_deg", "ellipse_major_km", "unexpected_location")
+DB_COLUMNS = tuple(c for c in COLUMNS if c not in ("t_utc", "pop", "path"))
+CODE_LUT = np.array([CODE_NAMES.get(v, "") for v in range(18)], dtype=object)
 
 
 class TelemetryLog:
     def __init__(self, sessions, serials: np.ndarray):
         self.sessions = sessions
-        self.serials = serials
+        self.serials = pa.array(serials.tolist(), pa.string())
         self.tables: list[pa.Table] = []
 
-    def append(self, slot: int, t_s: float, st: dict) -> None:
-        m = len(self.serials)
-        lut = np.array([CODE_NAMES.get(v, "") for v in range(18)], dtype=object)
+    def append(self, state: SlotState, t_s: float, path_suffix: np.ndarray, est_lat: np.ndarray,
+               est_lon: np.ndarray, major_km: np.ndarray) -> None:
+        """One slot. ``path_suffix`` (M,) object: the path after the terminal ('sat-…-gateway-pop'), None unserved."""
+        m = len(state.serial)
         fin = lambda a: pa.array(a, mask=~np.isfinite(a))  # noqa: E731
+        suffix = pa.array(path_suffix, pa.string())
+        path = pc.binary_join_element_wise(self.serials, suffix, "-")
+        pop = pa.array(state.pop, pa.string())
         table = pa.table({
-            "slot": pa.array(np.full(m, slot, dtype=np.int32)), "t_s": pa.array(np.full(m, t_s)),
-            "serial": pa.array(self.serials.tolist(), pa.string()), "served": pa.array(st["sat"] >= 0),
-            "code": pa.array(lut[st["code"]].tolist(), pa.string()),
-            "satellite": pa.array(st["sat"], mask=st["sat"] < 0, type=pa.int32()),
-            "gateway": pa.array(st["gw"], mask=st["gw"] < 0, type=pa.int32()),
-            "rtt_ms": fin(st["rtt_ms"]), "throughput_mbps": pa.array(st["thr_mbps"]),
-            "true_lat_deg": pa.array(st["lat"]), "true_lon_deg": pa.array(st["lon"]),
-            "reported_lat_deg": fin(st["rep_lat"]), "reported_lon_deg": fin(st["rep_lon"]),
-            "estimated_lat_deg": fin(st["est_lat"]), "estimated_lon_deg": fin(st["est_lon"]),
-            "ellipse_major_km": fin(st["major"]), "unexpected_location": pa.array(st["flagged"]),
+            "slot": pa.array(np.full(m, state.slot_index, dtype=np.int32)), "t_s": pa.array(np.full(m, t_s)),
+            "t_utc": pa.array(np.full(m, np.datetime64(state.t_utc.replace(tzinfo=None), "ms")),
+                              pa.timestamp("ms", tz="UTC")),
+            "serial": self.serials, "served": pa.array(state.sat >= 0),
+            "code": pa.array(CODE_LUT[state.code].tolist(), pa.string()),
+            "satellite": pa.array(state.sat, mask=state.sat < 0, type=pa.int32()),
+            "gateway": pa.array(state.gateway, mask=state.gateway < 0, type=pa.int32()),
+            "pop": pc.if_else(pc.equal(pop, ""), pa.scalar(None, pa.string()), pop), "path": path,
+            "rtt_ms": fin(state.rtt_ms), "throughput_mbps": pa.array(state.allocated_mbps),
+            "true_lat_deg": pa.array(state.true_lat_deg), "true_lon_deg": pa.array(state.true_lon_deg),
+            "reported_lat_deg": fin(state.lat_deg), "reported_lon_deg": fin(state.lon_deg),
+            "estimated_lat_deg": fin(est_lat), "estimated_lon_deg": fin(est_lon),
+            "ellipse_major_km": fin(major_km), "unexpected_location": pa.array(state.unexpected_location),
         })
         self.tables.append(table)
         if self.sessions is not None:
             from leonet.store.models import TelemetryRow
 
-            rows = table.to_pylist()
+            rows = table.select(list(DB_COLUMNS)).to_pylist()
             with self.sessions.begin() as session:
                 session.execute(TelemetryRow.__table__.insert(), rows)
 
     def table(self) -> pa.Table:
-        return pa.concat_tables(self.tables) if self.tables else pa.table({c: [] for c in COLUMNS})
+        if self.tables:
+            return pa.concat_tables(self.tables)
+        return pa.table({c: pa.array([], pa.timestamp("ms", tz="UTC") if c == "t_utc" else pa.null())
+                         for c in COLUMNS})

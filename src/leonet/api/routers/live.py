@@ -15,11 +15,14 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from leonet.access import service
 from leonet.access.codes import CODE_NAMES
 from leonet.access.detect import write_evidence
+from leonet.access.zones import zones_geojson
 from leonet.api.auth import Principal, require
+from leonet.api.deps import read_db
 from leonet.api.routers.sim import live_simulation as _sim
 
 router = APIRouter(prefix="/api/v1/live", tags=["dashboard"])
@@ -35,9 +38,9 @@ def display_time(request: Request):
     scaled by the run speed (so satellites move continuously between slots)."""
     sim = _sim(request)
     runner = getattr(request.app.state, "runner", None)
-    since = time.monotonic() - getattr(sim, "slot_started_monotonic", time.monotonic())
+    since = time.monotonic() - getattr(runner, "last_step_monotonic", time.monotonic())
     speed = 0.0 if runner is None or runner.paused else runner.speed
-    return sim.now + timedelta(seconds=min(since * speed, sim.slot_s))
+    return sim.now_utc + timedelta(seconds=min(since * speed, sim.slot_s))
 
 
 def frame(request: Request) -> dict:
@@ -45,14 +48,13 @@ def frame(request: Request) -> dict:
     runner = getattr(request.app.state, "runner", None)
     t = display_time(request)
     sats = sim.satellites_geodetic(t)
-    with sim.lock:
-        st = sim.state
-        codes = CODE_NAMES_LUT[st["code"]].tolist() if sim.slot_index >= 0 else ["UNKNOWN_STATE"] * len(sim.serials)
-        terms = [{"serial": s, "lat": la, "lon": lo, "code": c, "served": sat >= 0, "sat": sat}
-                 for s, la, lo, c, sat in zip(sim.serials, np.round(st["lat"], 5).tolist(),
-                                              np.round(st["lon"], 5).tolist(), codes, st["sat"].tolist(),
-                                              strict=True)]
-        slot = sim.slot_index
+    st = sim.slot_state()
+    slot = st.slot_index
+    codes = CODE_NAMES_LUT[st.code].tolist() if slot >= 0 else ["UNKNOWN_STATE"] * len(st.serial)
+    terms = [{"serial": s, "lat": la, "lon": lo, "code": c, "served": sat >= 0, "sat": sat}
+             for s, la, lo, c, sat in zip(st.serial.tolist(), np.round(st.true_lat_deg, 5).tolist(),
+                                          np.round(st.true_lon_deg, 5).tolist(), codes, st.sat.tolist(),
+                                          strict=True)]
     return {"t": t.isoformat(), "slot": slot, "slot_s": sim.slot_s,
             "speed": None if runner is None else runner.speed, "paused": bool(runner and runner.paused),
             "sat_lat": [round(float(v), 3) for v in sats["lat_deg"]],
@@ -61,12 +63,14 @@ def frame(request: Request) -> dict:
 
 @router.get("/snapshot")
 def snapshot(request: Request) -> dict:
-    sim = _sim(request)
+    net = _sim(request).network()
     out = frame(request)
     out["gateways"] = [{"name": n, "lat": float(a), "lon": float(o), "pop": p}
-                       for n, a, o, p in zip(sim.gw_names, sim.gw_lat, sim.gw_lon, sim.gw_pop, strict=True)]
-    out["pops"] = [p.model_dump() for p in sim.scenario.pops]
-    out["isl"] = sim.isl.tolist() if len(sim.isl) <= 20_000 else []
+                       for n, a, o, p in zip(net.gateway_names, net.gateway_lat_deg, net.gateway_lon_deg,
+                                             net.gateway_pop, strict=True)]
+    out["pops"] = [{"name": n, "lat_deg": float(a), "lon_deg": float(o)}
+                   for n, a, o in zip(net.pop_names, net.pop_lat_deg, net.pop_lon_deg, strict=True)]
+    out["isl"] = net.isl_edges.tolist() if len(net.isl_edges) <= 20_000 else []
     return out
 
 
@@ -85,31 +89,32 @@ async def stream(request: Request, hz: float = 2.0):
 
 
 @router.get("/zones")
-def zones(request: Request) -> dict:
-    sim = _sim(request)
+def zones(session: Session = Depends(read_db)) -> dict:
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": z["geometry"],
          "properties": {"id": z["id"], "name": z["name"], "kind": z["kind"], "reason": z["reason"]}}
-        for z in sim.zones_geojson()]}
+        for z in zones_geojson(session)]}
 
 
 @router.get("/terminals/{serial}")
-def terminal(serial: str, request: Request) -> dict:
+def terminal(serial: str, request: Request, session: Session = Depends(read_db)) -> dict:
     sim = _sim(request)
     try:
         t = sim.terminal(serial)
     except KeyError:
         raise HTTPException(404, f"unknown serial: field 'serial', value {serial!r}") from None
-    h = sim.history(serial, 300)
-    with sim.sessions() as session:
-        try:
-            prov = service.provenance(session, serial)
-        except service.NotFound:
-            prov = None
+    end = sim.now_utc + timedelta(seconds=sim.slot_s)
+    h = sim.seconds(serial, end - timedelta(seconds=300), end)
+    try:
+        prov = service.provenance(session, serial)
+    except service.NotFound:
+        prov = None
     state = {k: _num(v) for k, v in t.as_dict().items()}
+    t0 = sim.start_utc
     return {"state": state, "provenance": prov,
-            "history": {"t_s": [_num(float(v)) for v in h.t_s], "rtt_ms": [_num(float(v)) for v in h.rtt_ms],
-                        "downlink_bps": [_num(float(v)) for v in h.downlink_bps]}}
+            "history": {"t_s": [(x - t0).total_seconds() for x in h.t_utc],
+                        "rtt_ms": [_num(float(v)) for v in h.pop_ping_latency_ms],
+                        "downlink_bps": [_num(float(v) * 1e6) for v in h.downlink_mbps]}}
 
 
 @router.get("/incidents")
@@ -118,15 +123,15 @@ def incidents(request: Request) -> list[dict]:
 
 
 @router.get("/incidents/report", response_class=PlainTextResponse)
-def incidents_report(request: Request) -> str:
+def incidents_report(request: Request, session: Session = Depends(read_db)) -> str:
     """The evidence report (Markdown), regenerated from the live incidents."""
     import tempfile
     from pathlib import Path
 
     sim = _sim(request)
     out = Path(tempfile.mkdtemp(prefix="leonet-evidence-"))
-    paths = write_evidence(sim.incidents(), out, sim.zones_geojson())
-    return paths[1].read_text(encoding="utf-8")
+    paths = write_evidence(sim.incidents(), out, zones_geojson(session))
+    return paths[1].read_text(encoding="utf-8")  # the full report (HTML, map embedded): /api/v1/incidents/report
 
 
 class ControlIn(BaseModel):

@@ -34,6 +34,11 @@ class DeviceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.Stream = channel.stream_stream(
+                '/SpaceX.API.Device.Device/Stream',
+                request_serializer=spacex__api_dot_device_dot_device__pb2.ToDevice.SerializeToString,
+                response_deserializer=spacex__api_dot_device_dot_device__pb2.FromDevice.FromString,
+                _registered_method=True)
         self.Handle = channel.unary_unary(
                 '/SpaceX.API.Device.Device/Handle',
                 request_serializer=spacex__api_dot_device_dot_device__pb2.Request.SerializeToString,
@@ -44,6 +49,12 @@ class DeviceStub:
 class DeviceServicer:
     """Missing associated documentation comment in .proto file."""
 
+    def Stream(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Handle(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -53,6 +64,11 @@ class DeviceServicer:
 
 def add_DeviceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'Stream': grpc.stream_stream_rpc_method_handler(
+                    servicer.Stream,
+                    request_deserializer=spacex__api_dot_device_dot_device__pb2.ToDevice.FromString,
+                    response_serializer=spacex__api_dot_device_dot_device__pb2.FromDevice.SerializeToString,
+            ),
             'Handle': grpc.unary_unary_rpc_method_handler(
                     servicer.Handle,
                     request_deserializer=spacex__api_dot_device_dot_device__pb2.Request.FromString,
@@ -68,6 +84,33 @@ def add_DeviceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class Device:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def Stream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/SpaceX.API.Device.Device/Stream',
+            spacex__api_dot_device_dot_device__pb2.ToDevice.SerializeToString,
+            spacex__api_dot_device_dot_device__pb2.FromDevice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def Handle(request,

@@ -1,0 +1,78 @@
+"""Score one run of a policy against ground truth. Ground truth (which terminals are diverted, how their GPS
+behaves) is used HERE ONLY: the policy and the incident builder never see it.
+
+- leakage: unauthorised (diverted) terminal-hours served, by cause — why the policy let the kit through;
+- collateral: authorised terminal-hours refused by a policy decision, by disablement code;
+- time to detect a diverted kit: from the start of the run to its first evidence (incident) record;
+- time to cut it off: from the start to the slot after which it is never served again;
+- incidents raised and their precision: the share of incidents (and of terminals in incidents) that are diverted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from leonet.access.codes import DisablementCode as C
+
+LEAK_CAUSES = ("spoofed GPS", "jammed GPS", "whitelisted", "no rule bars its position")
+
+
+def leak_cause(gps: np.ndarray, whitelisted: np.ndarray) -> np.ndarray:
+    """Per terminal (M,), the cause a served diverted kit is put down to (first that applies)."""
+    cause = np.full(gps.shape, LEAK_CAUSES[3], dtype=object)
+    cause[whitelisted] = LEAK_CAUSES[2]
+    cause[gps == 1] = LEAK_CAUSES[1]
+    cause[gps == 2] = LEAK_CAUSES[0]
+    return cause
+
+
+def _median_min(x: np.ndarray) -> float | None:
+    return float(np.median(x) / 60.0) if x.size else None
+
+
+def score(codes: np.ndarray, served: np.ndarray, slot_s: float, diverted: np.ndarray, gps: np.ndarray,
+          whitelisted: np.ndarray, serials: np.ndarray, incidents: list) -> dict:
+    """codes/served (S, M) per slot and terminal; diverted, gps, whitelisted, serials (M,); incidents (builder's)."""
+    s, m = codes.shape
+    h = slot_s / 3600.0
+    auth = ~diverted
+    okay = codes == int(C.OKAY)
+    leak = served & diverted[None, :]
+    cause = leak_cause(gps, whitelisted)
+    leak_by = {c: float(leak[:, cause == c].sum() * h) for c in LEAK_CAUSES}
+    denied = ~okay & auth[None, :]
+    names = {int(v): v.name for v in C}
+    vals, counts = np.unique(codes[denied], return_counts=True)
+    coll_by = {names.get(int(v), str(v)): float(n * h) for v, n in zip(vals, counts, strict=True)}
+    unauth_h = float(diverted.sum() * s * h)
+    auth_h = float(auth.sum() * s * h)
+    # Detection: first evidence record of each diverted kit.
+    first_s = {}
+    for inc in incidents:
+        for t in inc.terminals:
+            first_s[t["serial"]] = min(first_s.get(t["serial"], np.inf), t["first_seen_s"])
+    div_idx = np.flatnonzero(diverted)
+    detect = np.array([first_s.get(x, np.nan) for x in serials[div_idx].tolist()], dtype=float)
+    # Cut-off: the slot after the last one in which the kit was served (never served: cut off from the start).
+    any_served = served[:, div_idx].any(axis=0)
+    last = np.where(any_served, s - 1 - np.argmax(served[::-1, div_idx], axis=0), -1)
+    cut = last < s - 1
+    cut_s = (last[cut] + 1) * slot_s
+    in_inc = [[t["serial"] for t in inc.terminals] for inc in incidents]
+    div_set = set(serials[div_idx].tolist())
+    tp = sum(any(x in div_set for x in members) for members in in_inc)
+    flat = [x for members in in_inc for x in members]
+    return {
+        "slots": s, "terminals": m, "diverted_kits": int(diverted.sum()),
+        "leakage_h": float(leak.sum() * h), "unauthorised_h": unauth_h,
+        "leakage_pct": 100.0 * float(leak.sum() * h) / unauth_h if unauth_h else 0.0, "leakage_by_cause_h": leak_by,
+        "collateral_h": float(denied.sum() * h), "authorised_h": auth_h,
+        "collateral_pct": 100.0 * float(denied.sum() * h) / auth_h if auth_h else 0.0,
+        "collateral_by_cause_h": coll_by,
+        "detected_pct": 100.0 * float(np.isfinite(detect).mean()) if detect.size else 0.0,
+        "time_to_detect_median_min": _median_min(detect[np.isfinite(detect)]),
+        "cut_off_pct": 100.0 * float(cut.mean()) if cut.size else 0.0,
+        "time_to_cut_off_median_min": _median_min(cut_s),
+        "incidents": len(incidents), "precision": tp / len(incidents) if incidents else None,
+        "terminal_precision": sum(x in div_set for x in flat) / len(flat) if flat else None,
+    }

@@ -1,0 +1,72 @@
+"""Enforcement analysis through the API: the evidence report of the running system, diversion inference
+(provenance of one terminal, flows between countries) and applying a policy file. Regulator/admin only; applying a
+policy is admin only."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from leonet.access import inference
+from leonet.access.evidence_report import render
+from leonet.analysis.policyfile import apply_policy, parse_policy
+from leonet.api.auth import Principal, require
+from leonet.api.deps import db, read_db
+
+router = APIRouter(tags=["analysis"])
+READERS = require("admin", "regulator")
+
+
+def _live(request: Request):
+    sim = request.app.state.live
+    if sim is None:
+        raise HTTPException(404, "no simulation is running in this server (start one with `leonet demo`)")
+    return sim
+
+
+@router.get("/incidents")
+def incidents(request: Request, _: Principal = Depends(READERS)) -> list[dict]:
+    """Incidents of the running system, built only from what the operator knows."""
+    return [i.as_dict() for i in _live(request).incidents()]
+
+
+@router.get("/incidents/report")
+def incidents_report(request: Request, format: Literal["html", "md", "json"] = "html",
+                     _: Principal = Depends(READERS)) -> Response:
+    """The evidence report: HTML (map embedded), Markdown or JSON."""
+    sim = _live(request)
+    body, media = render(sim.incidents(), sim.zones_geojson(), format)
+    return Response(body, media_type=media)
+
+
+@router.get("/provenance/terminals/{serial}", tags=["provenance"])
+def provenance_terminal(serial: str, session: Session = Depends(read_db),
+                        _: Principal = Depends(READERS)) -> dict:
+    """The terminal's sales chain, where it was observed and how it most likely got there."""
+    return inference.terminal_report(session, serial)
+
+
+@router.get("/provenance/flows", tags=["provenance"])
+def provenance_flows(into: str = Query(..., min_length=2, max_length=2, description="ISO country sold into"),
+                     observed_in: str = Query(..., min_length=2, max_length=2),
+                     via: bool = Query(False, description="any delivery into `into`, not only the last"),
+                     session: Session = Depends(read_db), _: Principal = Depends(READERS)) -> dict:
+    """Terminals sold into (or via) one country and observed in another, with their evidence."""
+    return inference.flows(session, into, observed_in, via)
+
+
+@router.post("/policy")
+def policy_apply(body: dict, request: Request, replace: bool = True, session: Session = Depends(db),
+                 who: Principal = Depends(require("admin"))) -> dict:
+    """Apply a policy document (the policy-file schema as JSON): zones, whitelists and the location-check rule."""
+    policy = parse_policy(body, "request body")
+    result = apply_policy(session, policy, who.name, replace)
+    sim = request.app.state.live
+    if sim is not None:  # the running system's location check follows the rule
+        lc = sim.scenario.location_check
+        lc.enabled = policy.rules.location_check != "off"
+        lc.deny_on_unexpected_location = policy.rules.location_check == "deny"
+    return result

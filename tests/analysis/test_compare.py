@@ -1,0 +1,96 @@
+"""Policy files and `leonet compare`: the shipped policies parse and apply; the same scenario under each policy
+gives the expected ordering of leakage and collateral; Dask and the serial path give the same scores."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from leonet.access import seed
+from leonet.analysis.compare import compare, run_policy
+from leonet.analysis.policyfile import apply_policy, load_policy, parse_policy, select_serials
+from leonet.analysis.scoring import score
+from leonet.errors import LeonetInputError
+from leonet.store.models import WhitelistEntry, Zone
+from leonet.store.session import open_store
+
+SHIPPED = ("status_quo", "whitelist_only", "front_line_blocked", "speed_cutoff", "location_verification", "mix")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_policies_load(name):
+    p = load_policy(name)
+    assert p.name and all(z.geometry for z in p.zones)
+
+
+def test_bad_policy_names_the_field(tmp_path):
+    with pytest.raises(LeonetInputError, match="whitelist.zone"):
+        parse_policy({"name": "x", "whitelist": [{"zone": "nowhere", "serials": ["a"]}]})
+    with pytest.raises(LeonetInputError, match="rules.location_check"):
+        parse_policy({"name": "x", "rules": {"location_check": "maybe"}})
+    with pytest.raises(LeonetInputError, match=r"zones\[0\].geometry"):
+        parse_policy({"name": "x", "zones": [{"name": "z", "kind": "blocked_area", "reason": "r",
+                                              "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0]]]}}]})
+    (tmp_path / "p.toml").write_text('name = "x"\n[[zones]]\nname = "z"\nkind = "blocked_area"\nreason = "r"\n'
+                                     'geometry_file = "missing.geojson"\n')
+    with pytest.raises(LeonetInputError, match="missing.geojson"):
+        load_policy(tmp_path / "p.toml")
+
+
+def test_apply_replaces_zones_and_resolves_selectors(tmp_path):
+    sessions = open_store(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    with sessions.begin() as s:
+        seed.load_example(s)
+    with sessions.begin() as s:
+        out = apply_policy(s, load_policy("whitelist_only"))
+    with sessions() as s:
+        assert [z.name for z in s.execute(select(Zone)).scalars()] == ["Ukraine whitelist-only region (illustrative)"]
+        n = s.execute(select(func.count()).select_from(WhitelistEntry)).scalar_one()
+        assert out == {"policy": "whitelist-only region", "zones": 1, "whitelisted": n, "zones_removed": 3,
+                       "location_check": "monitor"}
+        rule = load_policy("whitelist_only").whitelist[0]
+        every = select_serials(s, rule.model_copy(update={"registered_fraction": 1.0}))
+        assert set(select_serials(s, rule)) <= set(every) and "ut-grey-01" not in every  # AE account
+        assert select_serials(s, rule) == select_serials(s, rule)
+
+
+def test_scores_from_hand_made_arrays():
+    codes = np.array([[1, 1, 16], [1, 16, 16]], dtype=np.int16)
+    served = codes == 1
+    r = score(codes, served, 3600.0, np.array([True, False, False]), np.array([2, 0, 0], np.int8),
+              np.zeros(3, bool), np.array(["d", "a", "b"]), [])
+    assert r["leakage_h"] == 2.0 and r["leakage_by_cause_h"]["spoofed GPS"] == 2.0 and r["leakage_pct"] == 100.0
+    assert r["collateral_h"] == 3.0 and r["collateral_by_cause_h"] == {"BLOCKED_AREA": 3.0}
+    assert r["cut_off_pct"] == 0.0 and r["detected_pct"] == 0.0 and r["precision"] is None
+
+
+def test_front_line_block_cuts_leakage_at_a_cost(small_scenario, tmp_path):
+    sq = run_policy(small_scenario, load_policy("status_quo"), "status quo", str(tmp_path))
+    fl = run_policy(small_scenario, load_policy("front_line_blocked"), "front line", str(tmp_path))
+    assert sq["diverted_kits"] == fl["diverted_kits"] == 40 and sq["slots"] == 4
+    assert fl["leakage_h"] < sq["leakage_h"]
+    assert sq["leakage_by_cause_h"]["no rule bars its position"] > 0
+    assert fl["leakage_by_cause_h"]["no rule bars its position"] == 0  # what leaks is spoofed GPS
+    assert fl["detected_pct"] > sq["detected_pct"] and fl["incidents"] > sq["incidents"]
+    assert (tmp_path / "front-line" / "incidents.html").exists()
+
+
+def test_dask_and_serial_agree_and_tables_are_written(small_scenario, tmp_path):
+    from dask.distributed import LocalCluster
+
+    policies = {"status quo": load_policy("status_quo"), "mix": load_policy("mix")}
+    local = compare(small_scenario, policies, tmp_path / "serial", duration_s=30, local=True)
+    # An in-process cluster reached by its address (--scheduler): the workers share this process's loaded borders.
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        dask = compare(small_scenario, policies, tmp_path / "dask", scheduler=cluster.scheduler_address,
+                       duration_s=30)
+    keys = ("leakage_h", "collateral_h", "incidents", "detected_pct", "leakage_by_cause_h", "collateral_by_cause_h")
+    assert [{k: r[k] for k in keys} for r in local] == [{k: r[k] for k in keys} for r in dask]
+    rows = list(csv.DictReader((tmp_path / "dask" / "compare.csv").open()))
+    assert [r["policy"] for r in rows] == ["status quo", "mix"]
+    md = (tmp_path / "dask" / "compare.md").read_text()
+    assert "| status quo |" in md and "1 Dask workers" in md
+    assert (tmp_path / "dask" / "compare.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,17 @@
+"""Helpers of the dish's end-to-end tests (fixtures: tests/e2e/conftest.py)."""
+
+from __future__ import annotations
+
+import socket
+
+TERMINALS = ("ut-ua-kyiv-01", "ut-grey-01", "ut-spoof-01", "ut-drone-01", "ut-ua-kharkiv-01")
+
+
+def free_ports(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports

@@ -1,0 +1,41 @@
+"""Every command's --help: switches shown as switches (no `<bool>`), every option documented, and the environment
+variables the command reads named."""
+
+from __future__ import annotations
+
+import pytest
+
+from leonet.cli import _environment_epilogs
+
+
+def _help(root, path, capsys) -> str:
+    with pytest.raises(SystemExit) as done:
+        root.main([*path, "--help"], prog_name="leonet")
+    assert done.value.code in (0, None)
+    return capsys.readouterr().out
+
+
+def _leaves(command, path: tuple[str, ...] = ()):
+    if hasattr(command, "commands"):
+        for name, sub in command.commands.items():
+            yield from _leaves(sub, (*path, name))
+    else:
+        yield path, command
+
+
+def test_every_command_help_documents_options_and_environment(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    root = _environment_epilogs()
+    leaves = list(_leaves(root))
+    assert len(leaves) >= 12
+    for path, command in leaves:
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert (param.help or "").strip(), f"leonet {' '.join(path)} {param.opts[0]} has no help"
+        out = _help(root, path, capsys)
+        assert "<bool>" not in out, f"leonet {' '.join(path)} --help shows <bool>"
+        assert "Environment:" in out, f"leonet {' '.join(path)}"
+    serve = _help(root, ["serve"], capsys)
+    assert "LEONET_ADMIN_KEY" in serve and "LEONET_DB" in serve
+    routes = _help(root, ["routes"], capsys)
+    assert "--dask " in routes and "reads no variables" in routes
