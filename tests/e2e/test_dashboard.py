@@ -54,6 +54,12 @@ def test_demo_login_link_signs_in_as_admin_and_leaves_no_key_in_the_url(demo, br
     cookie = next(c for c in page.context.cookies() if c["name"] == "leonet_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert page.is_visible("#zone-go") and page.is_visible("#report-link")
+    with page.expect_popup() as opened:  # the evidence report (HTML) opens through the same session
+        page.click("#report-link")
+    report = opened.value
+    report.wait_for_load_state()
+    assert "incidents" in report.title().lower()
+    assert report.locator("section").count() >= 1
     assert errors == []
     page.context.close()
 
