@@ -82,6 +82,19 @@ def test_map_loads_satellites_move_and_denied_code_shows(base, browser):
     page.context.close()
 
 
+def test_terminal_panel_shows_the_radio_model(base, browser):
+    page, errors = open_dashboard(browser, base + "/")
+    page.evaluate("window.__leonet.selectTerminal('ut-ua-kyiv-01')")
+    page.wait_for_function("() => document.getElementById('terminal-radio')?.textContent.includes('SINR')",
+                           timeout=10_000)
+    text = page.inner_text("#terminal-radio")
+    assert "APSK" in text or "PSK" in text  # a DVB-S2X MODCOD name
+    assert "speed test" in text and "pop ping" in text
+    assert page.eval_on_selector_all("#terminal canvas.chart", "cs => cs.length") >= 4  # RTT, down, up, drop
+    assert errors == []
+    page.context.close()
+
+
 def test_key_prompt_wrong_key_then_right_key_then_sign_out(base, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 850})
     page = context.new_page()

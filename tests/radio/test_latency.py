@@ -1,20 +1,21 @@
 """The dish's latency model: never below the speed-of-light floor; spikes and loss where measurements put them."""
 
 import numpy as np
+import pytest
 
 from leonet import C_KM_S
-from leonet.radio import latency
+from leonet.radio import latency, noise
 from leonet.radio.demand import slot_rng
 
 
-def _run(util=0.3, handover=False, seed=1):
+def _run(util=0.3, handover=False, seed=1, slot=5):
     p = latency.LatencyParams()
     m, s = 50, 15
     rng = np.random.default_rng(seed)
     prop = rng.uniform(8.0, 60.0, (m, 1)) + np.linspace(0, 0.5, s)[None, :]
     up = rng.uniform(550.0, 1100.0, (m, s))
-    lat, drop = latency.per_second(prop, up, np.full(m, util), np.arange(s), s, np.full(m, handover),
-                                   np.random.default_rng(seed), p)
+    key = latency.NoiseKey(seed, slot, np.arange(m), np.arange(s))
+    lat, drop = latency.per_second(prop, up, np.full(m, util), s, np.full(m, handover), key, p)
     return p, prop, up, lat, drop
 
 
@@ -44,9 +45,30 @@ def test_spike_and_loss_at_slot_boundary_and_handover():
 def test_unserved_seconds_are_nan_and_full_loss():
     p = latency.LatencyParams()
     prop = np.array([[10.0, np.nan]])
-    lat, drop = latency.per_second(prop, np.array([[600.0, np.nan]]), np.array([0.1]), np.array([3, 4]), 15,
-                                   np.array([False]), np.random.default_rng(0), p)
+    key = latency.NoiseKey(0, 0, np.array([0]), np.array([3, 4]))
+    lat, drop = latency.per_second(prop, np.array([[600.0, np.nan]]), np.array([0.1]), 15, np.array([False]), key, p)
     assert np.isfinite(lat[0, 0]) and np.isnan(lat[0, 1]) and drop[0, 1] == 1.0
+
+
+def test_slot_mean_is_the_expectation_of_the_seconds():
+    p = latency.LatencyParams()
+    m, s = 4000, 15
+    prop = np.full((m, s), 20.0)
+    up = np.full((m, s), 700.0)
+    key = latency.NoiseKey(3, 8, np.arange(m), np.arange(s))
+    lat, drop = latency.per_second(prop, up, np.full(m, 0.5), s, np.zeros(m, bool), key, p)
+    mean_lat, mean_drop = latency.slot_mean(prop[:, 0], up[:, 0], np.full(m, 0.5), s, np.zeros(m, bool), p)
+    assert lat.mean() == pytest.approx(mean_lat.mean(), rel=0.01)
+    assert drop.mean(axis=1) == pytest.approx(mean_drop)
+
+
+def test_one_terminal_sees_the_same_draws_as_the_whole_slot():
+    everyone = noise.uniform(7, 12, np.arange(1000), np.arange(15), 1)
+    one = noise.uniform(7, 12, np.array([417]), np.arange(15), 1)
+    assert np.array_equal(everyone[417], one[0])
+    assert 0.45 < everyone.mean() < 0.55 and everyone.min() >= 0.0 and everyone.max() < 1.0
+    z = noise.normal(7, 12, np.arange(1000), np.arange(15), 2)
+    assert abs(z.mean()) < 0.05 and abs(z.std() - 1.0) < 0.05
 
 
 def test_slot_rng_is_independent_of_history():

@@ -14,7 +14,8 @@ from leonet.sim.interface import NetworkView, SecondSamples, SlotState, Terminal
 
 CACHE_S = 0.5  # a dish client polling several RPCs per second reads the server once per half second
 _FLOAT = ("rtt_ms", "lat_deg", "lon_deg", "true_lat_deg", "true_lon_deg", "speed_kmh", "az_deg", "el_deg",
-          "allocated_mbps")
+          "allocated_mbps", "pop_ping_latency_ms", "pop_ping_drop_rate", "downlink_mbps", "uplink_mbps",
+          "downlink_capacity_mbps", "uplink_capacity_mbps", "sinr_db", "rain_mm_h")
 
 
 def _floats(values) -> np.ndarray:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from leonet import C_KM_S
+from leonet.radio import noise
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,35 @@ class LatencyParams:
     idle_drop_rate: float = 0.0
 
 
-def access_ms(up_range_km, rng: np.random.Generator, p: LatencyParams):
-    """User-link access delay (ms) of one ping (shape of ``up_range_km``): downlink frame alignment + one frame;
-    uplink: wait for a request opportunity, request/grant round trip to the satellite, then the granted frames."""
+@dataclass(frozen=True)
+class NoiseKey:
+    """Where the random terms of a block of seconds come from: seed, slot index, terminal indices (M,), seconds in
+    the slot (S,). The same key gives the same numbers whatever else is computed (``leonet.radio.noise``)."""
+
+    seed: int
+    slot: int
+    terminal: np.ndarray
+    second: np.ndarray
+
+    def uniform(self, stream: int) -> np.ndarray:
+        return noise.uniform(self.seed, self.slot, self.terminal, self.second, stream)
+
+    def normal(self, stream: int) -> np.ndarray:
+        return noise.normal(self.seed, self.slot, self.terminal, self.second, stream)
+
+
+def access_ms(up_range_km, key: NoiseKey, p: LatencyParams):
+    """User-link access delay (ms) of one ping per (terminal, second): downlink frame alignment + one frame; uplink:
+    wait for a request opportunity, request/grant round trip to the satellite, then the granted frames."""
     r = np.asarray(up_range_km, float)
     f = p.frame_ms
-    down = rng.uniform(0.0, f, r.shape) + f
-    up = rng.uniform(0.0, f, r.shape) + 2.0 * r / C_KM_S * 1000.0 + p.request_grant_frames * f
-    return down + up
+    return key.uniform(1) * f + f + key.uniform(2) * f + 2.0 * r / C_KM_S * 1000.0 + p.request_grant_frames * f
+
+
+def mean_access_ms(up_range_km, p: LatencyParams):
+    """Expectation of ``access_ms``."""
+    up_ms = 2.0 * np.asarray(up_range_km, float) / C_KM_S * 1000.0
+    return 2.0 * p.frame_ms + up_ms + p.request_grant_frames * p.frame_ms
 
 
 def queue_ms(utilisation, p: LatencyParams):
@@ -73,23 +95,21 @@ def queue_ms(utilisation, p: LatencyParams):
     return np.minimum(w, p.max_queue_ms)
 
 
-def per_second(prop_rtt_ms, up_range_km, utilisation, second_in_slot, slot_s: int, handover, rng: np.random.Generator,
-               p: LatencyParams):
-    """Per-second pop-ping latency (ms) and drop rate, shape (M, S).
+def per_second(prop_rtt_ms, up_range_km, utilisation, slot_s: int, handover, key: NoiseKey, p: LatencyParams):
+    """Per-second pop-ping latency (ms) and drop rate, shape (M, S) for the terminals and seconds of ``key``.
 
     prop_rtt_ms, up_range_km (M, S): propagation RTT to the PoP and the terminal→satellite range, each second
-    (NaN where unserved); utilisation (M,) or (M, S); second_in_slot (S,) int 0…slot_s−1; handover (M,) bool: the
-    serving satellite changed at this slot's start."""
+    (NaN where unserved); utilisation (M,): the beam's air-time utilisation; handover (M,) bool: the serving
+    satellite changed at this slot's start."""
     prop = np.asarray(prop_rtt_ms, float)
     m, s = prop.shape
     served = np.isfinite(prop)
-    sec = np.asarray(second_in_slot)[None, :]
+    sec = np.asarray(key.second)[None, :]
     first = sec == 0
     last = sec == slot_s - 1
-    util = np.asarray(utilisation, float)
-    queue = queue_ms(util if util.ndim == 2 else util[:, None], p)
-    lat = prop + access_ms(np.nan_to_num(np.asarray(up_range_km, float)), rng, p) + p.processing_ms + queue
-    lat = lat + np.abs(rng.normal(0.0, p.jitter_sigma_ms, (m, s)))
+    queue = queue_ms(np.asarray(utilisation, float), p)[:, None]
+    lat = prop + access_ms(np.nan_to_num(np.asarray(up_range_km, float)), key, p) + p.processing_ms + queue
+    lat = lat + np.abs(key.normal(3)) * p.jitter_sigma_ms
     lat = lat + np.where(first, p.spike_start_ms * p.spike_window_ms / 1000.0, 0.0)
     lat = lat + np.where(last, p.spike_end_ms * p.spike_window_ms / 1000.0, 0.0)
     lat = np.where(served, lat, np.nan)
@@ -99,3 +119,17 @@ def per_second(prop_rtt_ms, up_range_km, utilisation, second_in_slot, slot_s: in
     drop = np.where(first & ho, np.maximum(drop, p.handover_drop_rate), drop)
     drop = np.where(served, drop, 1.0)
     return lat, drop
+
+
+def slot_mean(prop_rtt_ms, up_range_km, utilisation, slot_s: int, handover, p: LatencyParams):
+    """Expected mean over a slot of ``per_second`` (M,), for telemetry: the slot-start geometry, no sampling."""
+    prop = np.asarray(prop_rtt_ms, float)
+    served = np.isfinite(prop)
+    spikes = (p.spike_start_ms + (p.spike_end_ms if slot_s > 1 else 0.0)) * p.spike_window_ms / 1000.0 / slot_s
+    lat = (prop + mean_access_ms(np.nan_to_num(np.asarray(up_range_km, float)), p) + p.processing_ms
+           + queue_ms(utilisation, p) + p.jitter_sigma_ms * np.sqrt(2.0 / np.pi) + spikes)
+    first = np.where(np.asarray(handover, bool), max(p.handover_drop_rate, p.reconfig_drop_rate),
+                     max(p.reconfig_drop_rate, p.idle_drop_rate))
+    last = max(p.reconfig_drop_rate, p.idle_drop_rate) if slot_s > 1 else 0.0
+    drop = (first + last + max(slot_s - 2, 0) * p.idle_drop_rate) / slot_s
+    return np.where(served, lat, np.nan), np.where(served, drop, 1.0)

@@ -20,6 +20,8 @@ from leonet.access.policy import decide_batch
 from leonet.ground.geometry import look_angles_paired
 from leonet.orbits.frames import ecef_to_geodetic, geodetic_to_ecef_km
 from leonet.orbits.tle import TleSet
+from leonet.radio.modcod import modcod_names
+from leonet.radio.runtime import RadioRuntime
 from leonet.scenario import Scenario
 from leonet.scheduler.cells import cells_of
 from leonet.scheduler.slots import assign
@@ -69,6 +71,7 @@ class Simulation:
         self.location = LocationChecker(scenario.location_check, self.alt_km, self.rng)
         self.telemetry = TelemetryLog(self.sessions if record else None, self.serials_arr)
         self.history = SlotHistory(len(self._serials), self._slot_s)
+        self.radio = RadioRuntime(scenario)
         self._sampler = path_sampler(self._positions_of, self._terminal_at, self.paths.gw_ecef_km,
                                      self.paths.fibre_equiv_km)
         self.evidence = EvidenceLog(scenario.location_check.chi2_threshold)  # only what the operator can know
@@ -122,7 +125,10 @@ class Simulation:
         none = np.full(m, -1, dtype=np.int64)
         st = SlotState(self._start, -1, self._slot_s, self.serials_arr, np.zeros(m, np.int16), none, none,
                        np.full(m, "", dtype=object), np.full(m, "", dtype=object), nan, nan, nan, lat, lon, speed,
-                       nan, nan, np.zeros(m, bool), np.zeros(m), np.zeros(m, np.int8), np.zeros(m, bool))
+                       nan, nan, np.zeros(m, bool), np.zeros(m), np.zeros(m, np.int8), np.zeros(m, bool),
+                       pop_ping_latency_ms=nan, pop_ping_drop_rate=np.ones(m), downlink_mbps=np.zeros(m),
+                       uplink_mbps=np.zeros(m), downlink_capacity_mbps=np.zeros(m), uplink_capacity_mbps=np.zeros(m),
+                       sinr_db=nan, modcod=np.full(m, "", dtype=object), rain_mm_h=np.zeros(m))
         return SlotArrays(st, heading, self._cells.copy(), nan, nan, nan, nan, nan, np.full(m, "", dtype=object),
                           np.full(m, None, dtype=object), none, lambda i: ["not yet decided"])
 
@@ -162,7 +168,8 @@ class Simulation:
         if i is None:
             raise KeyError(serial)
         with self._lock:
-            return self.history.samples(i, start_utc.timestamp(), end_utc.timestamp(), self._sampler)
+            return self.history.samples(i, start_utc.timestamp(), end_utc.timestamp(), self._sampler,
+                                        self.radio.seconds)
 
     def network(self) -> NetworkView:
         g = self.net.ground
@@ -238,12 +245,18 @@ class Simulation:
         served = routes.path_id >= 0
         az = np.full(len(lat), np.nan)
         el = np.full(len(lat), np.nan)
+        rng_km = np.full(len(lat), np.nan)
         if served.any():
-            el[served], az[served], _ = look_angles_paired(x[served], lat[served], lon[served],
-                                                           sat_pos[a.satellite[served]])
+            el[served], az[served], rng_km[served] = look_angles_paired(x[served], lat[served], lon[served],
+                                                                        sat_pos[a.satellite[served]])
         prev = self._arrays.state.sat
         handover = served & (prev != a.satellite)
-        self.meter.add(served, a.throughput_mbps, self._slot_s)
+        radio = self.radio.slot(self.slot_index, t_s, t_unix, lat, lon, self._cells, np.where(served, a.satellite, -1),
+                                el, rng_km, routes.rtt_ms, handover, self.demand)
+        if self.scenario.radio.enabled:
+            self.meter.add(served, radio.downlink_mbps + radio.uplink_mbps, self._slot_s)
+        else:
+            self.meter.add(served, a.throughput_mbps, self._slot_s)
         self.location.check(self.net.positions_ecef_km, t_unix, self._slot_s, x, a.satellite, rep_lat, rep_lon,
                             speed)
         pop_names = np.array(list(self.net.ground.pop_names) + [""], dtype=object)
@@ -251,7 +264,12 @@ class Simulation:
         state = SlotState(when, self.slot_index, self._slot_s, self.serials_arr, codes, a.satellite, routes.gateway,
                           pop_names[routes.pop], np.full(len(lat), "", dtype=object), routes.rtt_ms, rep_lat,
                           rep_lon, lat, lon, speed, az, el, handover, np.where(served, a.throughput_mbps, 0.0),
-                          a.reason.astype(np.int8), loc.flagged.copy())
+                          a.reason.astype(np.int8), loc.flagged.copy(),
+                          pop_ping_latency_ms=radio.pop_ping_latency_ms, pop_ping_drop_rate=radio.pop_ping_drop_rate,
+                          downlink_mbps=radio.downlink_mbps, uplink_mbps=radio.uplink_mbps,
+                          downlink_capacity_mbps=radio.downlink_capacity_mbps,
+                          uplink_capacity_mbps=radio.uplink_capacity_mbps, sinr_db=radio.sinr_db,
+                          modcod=modcod_names(radio.modcod), rain_mm_h=radio.rain_mm_h)
         labels = np.append(routes.path_label, None)
         suffix = labels[routes.path_id]
         self._decision, self._spoof_denied = decision, spoof_deny & (decision.codes == int(C.OKAY))

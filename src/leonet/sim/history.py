@@ -1,6 +1,7 @@
 """Recent slots, compact (per terminal: satellite, path, code, scheduler outcome, allocated share), and the
 per-second samples derived from them: the propagation RTT to the PoP recomputed every second as the satellites and
-the terminal move along the slot's path. Nothing here is drawn at random or added on."""
+the terminal move along the slot's path, turned into what the dish reports by the radio layer's latency model
+(leonet.radio.latency: access, queueing, reconfiguration spikes, loss; docs/radio.md)."""
 
 from __future__ import annotations
 
@@ -61,10 +62,13 @@ class SlotHistory:
         oldest = self.records[0].slot_index
         self._cache = {k: v for k, v in self._cache.items() if k[0] >= oldest}
 
-    def samples(self, i: int, start_unix_s: float, end_unix_s: float, sampler) -> SecondSamples:
+    def samples(self, i: int, start_unix_s: float, end_unix_s: float, sampler, radio=None) -> SecondSamples:
         """Terminal ``i``'s whole-second samples in [start, end) from the held slots; ``sampler(rec, i, t (K,))``
-        gives (latency_ms, sat, az, el) arrays for a served slot."""
-        cols: dict[str, list] = {k: [] for k in ("t", "lat", "drop", "dl", "sat", "az", "el", "code", "cause")}
+        gives (propagation RTT ms, az, el) arrays for a served slot; ``radio(slot_index, i, second_in_slot (K,),
+        prop_rtt_ms (K,), el_deg (K,))`` (leonet.radio.runtime.RadioRuntime.seconds) turns them into the dish's
+        (latency, drop, downlink, uplink), or None for a slot it does not hold."""
+        cols: dict[str, list] = {k: [] for k in ("t", "lat", "drop", "dl", "ul", "sat", "az", "el", "code",
+                                                 "cause")}
         for rec in list(self.records):
             lo = max(start_unix_s, rec.t_unix_s)
             hi = min(end_unix_s, rec.t_unix_s + self.slot_s)
@@ -73,8 +77,8 @@ class SlotHistory:
                 continue
             key = (rec.slot_index, i)
             if key not in self._cache:
-                self._cache[key] = self._slot_samples(rec, i, sampler)
-            full_t, lat, sat, az, el = self._cache[key]
+                self._cache[key] = self._slot_samples(rec, i, sampler, radio)
+            full_t, lat, sat, az, el, drop, dl, ul = self._cache[key]
             sel = np.isin(full_t, t)
             pid, code, reason = int(rec.path_id[i]), int(rec.code[i]), int(rec.reason[i])
             cause = outage_cause(code, reason, pid)
@@ -84,26 +88,32 @@ class SlotHistory:
             cols["sat"].append(sat[sel])
             cols["az"].append(az[sel])
             cols["el"].append(el[sel])
-            cols["drop"].append(np.full(k, 1.0 if cause else 0.0))
-            cols["dl"].append(np.full(k, float(rec.allocated_mbps[i]) if not cause else 0.0))
+            cols["drop"].append(np.full(k, 1.0) if cause else drop[sel])
+            cols["dl"].append(np.zeros(k) if cause else dl[sel])
+            cols["ul"].append(np.zeros(k) if cause else ul[sel])
             cols["code"].append(np.full(k, code, dtype=np.int16))
             cols["cause"] += [cause] * k
         cat = lambda k, dt=float: np.concatenate(cols[k]) if cols[k] else np.zeros(0, dtype=dt)  # noqa: E731
         t_all = cat("t")
         return SecondSamples(t_utc=[datetime.fromtimestamp(float(x), UTC) for x in t_all],
                              pop_ping_latency_ms=cat("lat"), pop_ping_drop_rate=cat("drop"),
-                             downlink_mbps=cat("dl"), uplink_mbps=np.full(t_all.size, np.nan),
+                             downlink_mbps=cat("dl"), uplink_mbps=cat("ul"),
                              sat=cat("sat", np.int64), az_deg=cat("az"), el_deg=cat("el"),
                              code=cat("code", np.int16), outage_cause=cols["cause"])
 
-    def _slot_samples(self, rec: SlotRecord, i: int, sampler):
+    def _slot_samples(self, rec: SlotRecord, i: int, sampler, radio=None):
         t = rec.t_unix_s + np.arange(math.ceil(self.slot_s), dtype=np.float64)
         t = t[t < rec.t_unix_s + self.slot_s]
         nan = np.full(t.size, np.nan)
         if rec.path_id[i] < 0:
-            return t, nan, np.full(t.size, -1, dtype=np.int64), nan, nan.copy()
+            return (t, nan, np.full(t.size, -1, dtype=np.int64), nan, nan.copy(), np.ones(t.size), np.zeros(t.size),
+                    np.zeros(t.size))
         lat, az, el = sampler(rec, i, t)
-        return t, lat, np.full(t.size, int(rec.sat[i]), dtype=np.int64), az, el
+        drop, dl, ul = np.zeros(t.size), np.full(t.size, float(rec.allocated_mbps[i])), np.full(t.size, np.nan)
+        got = radio(rec.slot_index, i, np.arange(t.size), lat, el) if radio is not None else None
+        if got is not None:
+            lat, drop, dl, ul = got
+        return t, lat, np.full(t.size, int(rec.sat[i]), dtype=np.int64), az, el, drop, dl, ul
 
 
 def path_sampler(positions_of, terminal_at, gw_ecef_km: np.ndarray, fibre_equiv_km: np.ndarray):

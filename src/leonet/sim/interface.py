@@ -47,6 +47,16 @@ class SlotState:
     allocated_mbps: np.ndarray  # (M,) the scheduler's share of the beam capacity (demand-limited), 0 unserved
     reason: np.ndarray  # (M,) int8 scheduler outcome: 0 served, 1 not authorized, 2 no satellite, 3 capacity
     unexpected_location: np.ndarray  # (M,) bool: the network's location check flags the reported position
+    # The radio and latency model (leonet.radio; docs/radio.md). None only when built without it.
+    pop_ping_latency_ms: np.ndarray | None = None  # (M,) slot mean of the dish's pop-ping latency, NaN unserved
+    pop_ping_drop_rate: np.ndarray | None = None  # (M,) slot mean drop rate, 1 unserved
+    downlink_mbps: np.ndarray | None = None  # (M,) achieved (demand-limited), 0 unserved
+    uplink_mbps: np.ndarray | None = None  # (M,) achieved
+    downlink_capacity_mbps: np.ndarray | None = None  # (M,) what a speed test would get now
+    uplink_capacity_mbps: np.ndarray | None = None  # (M,)
+    sinr_db: np.ndarray | None = None  # (M,) downlink SINR, NaN unserved
+    modcod: np.ndarray | None = None  # (M,) object: DVB-S2X MODCOD name, "" unserved
+    rain_mm_h: np.ndarray | None = None  # (M,) rain rate over the terminal
 
     @property
     def served(self) -> np.ndarray:
@@ -106,9 +116,9 @@ class TerminalView:
     path: str | None
     cell_h3: str | None
     rtt_ms: float | None
-    downlink_bps: float  # the scheduler's allocated share (no radio model yet); 0 unserved
-    uplink_bps: float | None  # no model gives it yet
-    drop_rate: float  # 1 while unserved, 0 while served (no loss model yet)
+    downlink_bps: float  # achieved (the radio model's; the scheduler's allocated share without it); 0 unserved
+    uplink_bps: float | None  # achieved (None without the radio model)
+    drop_rate: float  # this slot's mean pop-ping drop rate (1 while unserved)
     true_lat_deg: float
     true_lon_deg: float
     alt_m: float
@@ -131,6 +141,14 @@ class TerminalView:
     label: str = ""
     outage_cause: str | None = None
     capacity_limited: bool = False
+    # The radio and latency model (leonet.radio): this slot's mean pop-ping latency, speed-test capacity, SINR,
+    # MODCOD and rain over the terminal (None/"" when unserved or without the model).
+    pop_ping_latency_ms: float | None = None
+    downlink_capacity_mbps: float | None = None
+    uplink_capacity_mbps: float | None = None
+    sinr_db: float | None = None
+    modcod: str = ""
+    rain_mm_h: float | None = None
 
     def as_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in fields(self)}

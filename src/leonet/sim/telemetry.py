@@ -1,5 +1,6 @@
 """Telemetry recording: one row per terminal per slot — UTC slot start, served, code, satellite, gateway, PoP,
-path, propagation RTT, the scheduler's allocated share, true/reported/estimated positions — kept as Arrow tables
+path, propagation RTT, the scheduler's allocated share, true/reported/estimated positions, and the radio model's
+pop-ping latency and drop rate, achieved and speed-test throughput, SINR, MODCOD and rain — kept as Arrow tables
 (written to ``telemetry.parquet``) and stored in the store's ``telemetry`` table."""
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from leonet.sim.interface import SlotState
 
 COLUMNS = ("slot", "t_s", "t_utc", "serial", "served", "code", "satellite", "gateway", "pop", "path", "rtt_ms",
            "throughput_mbps", "true_lat_deg", "true_lon_deg", "reported_lat_deg", "reported_lon_deg",
-           "estimated_lat_deg", "estimated_lon_deg", "ellipse_major_km", "unexpected_location")
-DB_COLUMNS = tuple(c for c in COLUMNS if c not in ("t_utc", "pop", "path"))
+           "estimated_lat_deg", "estimated_lon_deg", "ellipse_major_km", "unexpected_location",
+           "pop_ping_latency_ms", "pop_ping_drop_rate", "downlink_mbps", "uplink_mbps", "downlink_capacity_mbps",
+           "uplink_capacity_mbps", "sinr_db", "modcod", "rain_mm_h")
+RADIO_COLUMNS = COLUMNS[COLUMNS.index("pop_ping_latency_ms"):]
+DB_COLUMNS = tuple(c for c in COLUMNS if c not in ("t_utc", "pop", "path") + RADIO_COLUMNS)
 CODE_LUT = np.array([CODE_NAMES.get(v, "") for v in range(18)], dtype=object)
 
 
@@ -46,6 +50,7 @@ class TelemetryLog:
             "reported_lat_deg": fin(state.lat_deg), "reported_lon_deg": fin(state.lon_deg),
             "estimated_lat_deg": fin(est_lat), "estimated_lon_deg": fin(est_lon),
             "ellipse_major_km": fin(major_km), "unexpected_location": pa.array(state.unexpected_location),
+            **self._radio(state, m, fin),
         })
         self.tables.append(table)
         if self.sessions is not None:
@@ -54,6 +59,18 @@ class TelemetryLog:
             rows = table.select(list(DB_COLUMNS)).to_pylist()
             with self.sessions.begin() as session:
                 session.execute(TelemetryRow.__table__.insert(), rows)
+
+    @staticmethod
+    def _radio(state: SlotState, m: int, fin) -> dict:
+        """The radio model's columns (leonet.radio; null where the snapshot has none)."""
+        out = {}
+        for name in RADIO_COLUMNS:
+            v = getattr(state, name)
+            if name == "modcod":
+                out[name] = pa.array([x or None for x in v.tolist()] if v is not None else [None] * m, pa.string())
+            else:
+                out[name] = fin(np.asarray(v, float)) if v is not None else pa.nulls(m, pa.float64())
+        return out
 
     def table(self) -> pa.Table:
         if self.tables:

@@ -114,7 +114,11 @@ def terminal(serial: str, request: Request, session: Session = Depends(read_db))
     return {"state": state, "provenance": prov,
             "history": {"t_s": [(x - t0).total_seconds() for x in h.t_utc],
                         "rtt_ms": [_num(float(v)) for v in h.pop_ping_latency_ms],
-                        "downlink_bps": [_num(float(v) * 1e6) for v in h.downlink_mbps]}}
+                        "downlink_bps": [_num(float(v) * 1e6) for v in h.downlink_mbps],
+                        "pop_ping_latency_ms": [_num(float(v)) for v in h.pop_ping_latency_ms],
+                        "pop_ping_drop_rate": [_num(float(v)) for v in h.pop_ping_drop_rate],
+                        "downlink_mbps": [_num(float(v)) for v in h.downlink_mbps],
+                        "uplink_mbps": [_num(float(v)) for v in h.uplink_mbps]}}
 
 
 @router.get("/incidents")

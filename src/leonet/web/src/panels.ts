@@ -43,6 +43,15 @@ function provenanceText(p: Provenance | null): string {
   return `${chain} — ${p.indirect ? "indirect" : "direct"}; countries ${p.countries.join(" → ")}`;
 }
 
+/** The radio model's view of the terminal: SINR, MODCOD, speed-test capacity, PoP ping, rain. */
+function radioLine(s: TerminalDetail["state"]): HTMLElement {
+  const v = (x: number | null | undefined, unit: string, digits = 1): string =>
+    typeof x === "number" && Number.isFinite(x) ? `${x.toFixed(digits)} ${unit}` : "—";
+  return el("div", { id: "terminal-radio" }, `radio: SINR ${v(s.sinr_db, "dB")} · ${s.modcod || "no MODCOD"} · `
+    + `speed test ↓ ${v(s.downlink_capacity_mbps, "Mb/s", 0)} ↑ ${v(s.uplink_capacity_mbps, "Mb/s", 0)} · `
+    + `pop ping ${v(s.pop_ping_latency_ms, "ms")} · rain ${v(s.rain_mm_h, "mm/h")}`);
+}
+
 export function renderTerminal(node: HTMLElement, d: TerminalDetail, showProvenance: boolean): void {
   const s = d.state;
   const served = s.served ? `· served by satellite ${s.satellite ?? "?"} via ${s.gateway ?? "?"} → ${s.pop ?? "?"}`
@@ -63,7 +72,11 @@ export function renderTerminal(node: HTMLElement, d: TerminalDetail, showProvena
     showProvenance && el("h3", {}, "Provenance"),
     showProvenance && el("div", { id: "provenance" }, provenanceText(d.provenance)),
     chart(d.history.rtt_ms, "RTT ms"),
-    chart(d.history.downlink_bps.map((x) => (x === null ? null : x / 1e6)), "downlink Mb/s"));
+    chart(d.history.downlink_bps.map((x) => (x === null ? null : x / 1e6)), "downlink Mb/s"),
+    radioLine(s),
+    d.history.uplink_mbps && chart(d.history.uplink_mbps, "uplink Mb/s"),
+    d.history.pop_ping_drop_rate && chart(d.history.pop_ping_drop_rate.map((x) => (x === null ? null : 100 * x)),
+      "pop ping drop %"));
 }
 
 export function renderIncidents(node: HTMLElement, list: Incident[], onSelect: (serial: string) => void): void {

@@ -32,11 +32,15 @@ export interface TerminalState {
   estimated_lat_deg: number | null; estimated_lon_deg: number | null;
   ellipse_major_km: number | null; ellipse_minor_km: number | null; ellipse_angle_deg: number | null;
   rtt_ms: number | null; downlink_bps: number | null; speed_kmh: number | null;
+  // the radio model's view (issue 11): absent from servers without it
+  sinr_db?: number | null; modcod?: string | null; downlink_capacity_mbps?: number | null;
+  uplink_capacity_mbps?: number | null; pop_ping_latency_ms?: number | null; rain_mm_h?: number | null;
 }
 
 export interface TerminalDetail {
   state: TerminalState; provenance: Provenance | null;
-  history: { t_s: (number | null)[]; rtt_ms: (number | null)[]; downlink_bps: (number | null)[] };
+  history: { t_s: (number | null)[]; rtt_ms: (number | null)[]; downlink_bps: (number | null)[];
+    uplink_mbps?: (number | null)[]; pop_ping_drop_rate?: (number | null)[] };
 }
 
 export interface IncidentTerminal { serial: string; provenance?: { indirect?: boolean; countries?: string[] } | null }
