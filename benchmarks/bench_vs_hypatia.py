@@ -13,6 +13,9 @@ never relay). leonet reads the very same TLE, ISL and ground-station files (`--t
 
 - time per 100-ms step of Hypatia's `generate_dynamic_state_at` (its forwarding state for every ground-station
   pair) against leonet's `compute_chunk` (RTT, hops and path of all 4,950 pairs), single process, and the ratio;
+- the whole `leonet routes` command as a user runs it (start-up, compute, writing the file; `--out-format`
+  csv or parquet) on the same files, 200 steps, as a child process: wall and CPU time per step and the ratios
+  (CPU time is the fairer figure on a shared machine; both are printed);
 - agreement: for every pair and step, the RTT of Hypatia's path as Hypatia computes it
   (`compute_path_length_without_graph`, PyEphem positions) against leonet's RTT; and how often the paths are the
   same node sequence (ties between equal-length +Grid paths may be broken differently).
@@ -55,6 +58,9 @@ def main() -> None:
     ap.add_argument("--hypatia", type=Path, required=True, help="Path of a Hypatia checkout (has satgenpy/).")
     ap.add_argument("--steps", type=int, default=5, help="100-ms steps to run in both (Hypatia: ~10 s each).")
     ap.add_argument("--leonet-steps", type=int, default=200, help="Steps to time leonet over.")
+    ap.add_argument("--out-format", default="parquet", choices=["csv", "parquet"],
+                    help="Output of the whole-command run.")
+    ap.add_argument("--command-runs", type=int, default=3, help="Whole-command runs (median reported).")
     args = ap.parse_args()
     sys.path.insert(0, str(args.hypatia / "satgenpy"))
     import satgen
@@ -77,13 +83,16 @@ def main() -> None:
 
     # Hypatia: its forwarding state at each step
     hyp_ms, fstates, prev = [], [], None
+    hyp_cpu_ms = []
     for k in range(args.steps):
         t_ns = k * 100_000_000
+        c0 = time.process_time()
         t0 = time.perf_counter()
         prev = generate_dynamic_state_at(str(work / "dyn"), epoch, t_ns, satellites, ground_stations, list_isls,
                                          gsl_info, MAX_GSL_LENGTH_M, MAX_ISL_LENGTH_M,
                                          "algorithm_free_one_only_over_isls", prev, False)
         hyp_ms.append((time.perf_counter() - t0) * 1000)
+        hyp_cpu_ms.append((time.process_time() - c0) * 1000)
         fstates.append({key: (v[0] if isinstance(v, tuple) else v) for key, v in prev["fstate"].items()})
         print(f"hypatia step {k}: {hyp_ms[-1]:.0f} ms", flush=True)
 
@@ -106,6 +115,26 @@ def main() -> None:
         runs.append((time.perf_counter() - t0) * 1000 / args.leonet_steps)
     leo_ms = statistics.median(runs)
     table = compute_chunk(job, 0, args.steps).to_pydict()
+
+    # The whole command, as a user runs it
+    import resource
+    import shutil
+    import subprocess
+
+    leonet_bin = shutil.which("leonet") or str(Path(sys.executable).parent / "leonet")
+    cmd = [leonet_bin, "routes", "--tles", str(work / "tles.txt"), "--ground-stations", str(work / "gs.csv"),
+           "--isls", str(work / "isls.txt"), "--max-gsl-range-km", str(MAX_GSL_LENGTH_M / 1000.0),
+           "--start", "2000-01-01T00:00:00Z", "--duration", str(args.leonet_steps * 0.1), "--step", "0.1",
+           "--out", str(work / f"routes.{args.out_format}")]
+    cmd_wall, cmd_cpu = [], []
+    for _ in range(args.command_runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        cmd_wall.append((time.perf_counter() - t0) * 1000 / args.leonet_steps)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cmd_cpu.append(((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000
+                       / args.leonet_steps)
 
     # Agreement, pair by pair
     diffs, same_path, both_unreachable, mismatch_reach = [], 0, 0, 0
@@ -132,6 +161,11 @@ def main() -> None:
           f"state only, RTTs need a further pass)")
     print(f"leonet:           {leo_ms:.1f} ms per step (median of 3 × {args.leonet_steps} steps; RTT, hops, path)")
     print(f"ratio: {statistics.median(hyp_ms) / leo_ms:,.0f}× faster than Hypatia on this machine")
+    hw, hc = statistics.median(hyp_ms), statistics.median(hyp_cpu_ms)
+    cw, cc = statistics.median(cmd_wall), statistics.median(cmd_cpu)
+    print(f"whole `leonet routes` command ({args.leonet_steps} steps, .{args.out_format}, median of "
+          f"{args.command_runs}): {cw:.1f} ms/step wall, {cc:.1f} ms/step CPU; Hypatia {hw:,.0f} ms wall, "
+          f"{hc:,.0f} ms CPU per step → {hw / cw:,.0f}× (wall), {hc / cc:,.0f}× (CPU); target 1,000×")
     print(f"agreement over {len(diffs):,} pair-steps: |ΔRTT| median {np.median(d) * 1000:.2f} µs, "
           f"p99 {np.percentile(d, 99) * 1000:.2f} µs, max {d.max() * 1000:.2f} µs "
           f"(Hypatia's RTT of its own path, PyEphem positions); leonet's RTT ≤ Hypatia's + 1 µs in "

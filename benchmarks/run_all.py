@@ -10,11 +10,14 @@ RUNS = [
     ["bench_routes.py", "--preset", "starlink-shell1", "--steps", "200"],
     ["bench_routes.py", "--preset", "starlink-gen1", "--steps", "100", "--skip-baseline"],
     ["bench_routes.py", "--preset", "starlink-shell1", "--steps", "2000", "--repeats", "1", "--skip-baseline"],
+    ["bench_scale.py", "--steps", "50"],
+    ["bench_dask.py", "--steps", "200"],
     ["bench_decisions.py"],
     ["bench_api_latency.py"],
     ["bench_slot.py"],
     ["bench_location_check.py", "--out", "location_check.png"],
     ["bench_dashboard_frame.py"],
+    ["bench_dish.py"],
 ]
 
 

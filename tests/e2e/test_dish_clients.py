@@ -53,6 +53,7 @@ def test_status_and_history_read_the_same_second_as_the_simulation(dishes):
     assert 75.0 <= hist.power_in[last] <= 100.0  # a Standard dish in use (published 75–100 W)
     raw = starlink_grpc.get_status(c)
     assert raw.disablement_code == 1 and not raw.is_moving_fast_persisted
+    assert raw.dl_bandwidth_restricted_reason == raw.ul_bandwidth_restricted_reason == 1  # NO_LIMIT
     assert 4 <= status["gps_sats"] <= 12  # the GPS baseline constellation above 5° (docs/dish.md)
     context = handle(dishes, "ut-ua-kyiv-01", dish_get_context={}).dish_get_context
     now = views["ut-ua-kyiv-01"].now_utc()

@@ -47,6 +47,10 @@ def routes(
     workers: int = typer.Option(None, "--workers", help="Local Dask workers (default 2)."),
     forwarding_out: Path = typer.Option(None, "--forwarding-out",
                                         help="Also write the forwarding state (t_s,node,dst,next_hop)."),
+    hypatia_out: Path = typer.Option(None, "--hypatia-out",
+                                     help="Also write Hypatia's satellite-network state into this folder (fstate_"
+                                          "<t_ns>.txt, gsl_if_bandwidth_<t_ns>.txt, tles/isls/ground_stations/"
+                                          "description.txt) for its ns-3 module."),
 ) -> None:
     """Shortest-path RTT, hops and path between ground stations over time → CSV/Parquet
     (t_s,src,dst,rtt_ms,hops,path)."""
@@ -77,6 +81,11 @@ def routes(
 
             n = write_tables(forwarding_out, (forwarding_chunk(job, a, b) for a, b in job.grid.chunks(chunk_steps)))
             typer.echo(f"wrote {n} forwarding rows to {forwarding_out}")
+        if hypatia_out is not None:
+            from leonet.network.hypatia import write_hypatia_state
+
+            steps = write_hypatia_state(job, hypatia_out, chunk_steps)
+            typer.echo(f"wrote Hypatia's network state for {steps} steps to {hypatia_out}")
     typer.echo(f"wrote {rows} rows ({len(job.src)} pairs × {job.grid.count} steps) to {out}")
 
 

@@ -10,7 +10,7 @@ import h3
 
 from leonet.access.codes import DisablementCode
 from leonet.dish import gnss, models
-from leonet.dish.protocol import common_pb2, device_pb2, dish_pb2
+from leonet.dish.protocol import common_pb2, device_pb2, dish_pb2, rate_pb2
 from leonet.dish.telemetry import DishTelemetry
 from leonet.dish.timebase import HISTORY_N
 
@@ -92,6 +92,9 @@ def status(d: DishTelemetry) -> dish_pb2.DishGetStatusResponse:
         is_cell_disabled=code == DisablementCode.CELL_IS_DISABLED,
         is_moving_fast_persisted=code == DisablementCode.MOVING_TOO_FAST_FOR_POLICY,
         config=d.settings.get_config())
+    # a sandboxed (over-cap) account's dish reports its bandwidth restricted by the overage limit
+    limit = rate_pb2.OVERAGE_LIMIT if code == DisablementCode.DATA_OVERAGE_SANDBOX_POLICY else rate_pb2.NO_LIMIT
+    msg.dl_bandwidth_restricted_reason = msg.ul_bandwidth_restricted_reason = limit
     run = d.hist.current_outage()
     if run is None and d.hist.count == 0:  # no second written since (re)boot: still booting
         run = (d.settings.boot_utc, (now - d.settings.boot_utc).total_seconds(), "BOOTING")

@@ -19,6 +19,7 @@ from leonet.dish._generated.spacex_api.device import (
     dish_pb2,
 )
 from leonet.dish._generated.spacex_api.satellites.network import ut_disablement_codes_pb2 as codes_pb2
+from leonet.dish._generated.spacex_api.telemetron.public.integrations import rate_limit_reason_pb2 as rate_pb2
 
 PROTOSET = sorted((Path(__file__).parent / "protos").glob("*.protoset"))[-1]
 FIRMWARE = PROTOSET.stem.removeprefix("dish-")  # the software version whose descriptors we serve
@@ -51,5 +52,5 @@ def dump_files() -> list[descriptor_pb2.FileDescriptorProto]:
 
 
 __all__ = ["API_VERSION", "FIRMWARE", "PROTOSET", "RESPONSE_FIELD", "SERVICE", "codes_pb2", "common_pb2",
-           "device_pb2", "device_pb2_grpc", "dish_config_pb2", "dish_pb2", "dump_files", "request_names",
-           "status_pb2"]
+           "device_pb2", "device_pb2_grpc", "dish_config_pb2", "dish_pb2", "dump_files", "rate_pb2",
+           "request_names", "status_pb2"]

@@ -45,7 +45,8 @@ def plus_grid(constellation: Constellation, inter_plane_offset: int = 0) -> np.n
 
 
 def read_isl_file(path: str | Path, num_sats: int) -> np.ndarray:
-    """Read links, one per line: two 0-based satellite indices separated by a space. Errors name the line."""
+    """Read links, one per line: two 0-based satellite indices separated by a space, in file order (each as
+    (lower, higher); repeats dropped). Errors name the line."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -75,7 +76,10 @@ def read_isl_file(path: str | Path, num_sats: int) -> np.ndarray:
         pairs.append((min(a, b), max(a, b)))
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.array(pairs, dtype=np.int64), axis=0)
+    # Duplicates dropped, file order kept (Hypatia numbers each satellite's ISL interfaces in this order).
+    arr = np.array(pairs, dtype=np.int64)
+    _, first = np.unique(arr, axis=0, return_index=True)
+    return arr[np.sort(first)]
 
 
 def link_grazing_altitude_km(sat_ecef_km: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -1,0 +1,164 @@
+"""Hypatia's satellite-network-state files from leonet's network, so Hypatia's ns-3 module can run leonet's state.
+
+Hypatia (Kassing et al., IMC 2020, https://github.com/snkas/hypatia, MIT) reads a directory with ``tles.txt``,
+``isls.txt``, ``ground_stations.txt``, ``description.txt`` and, per time step ``t`` (ns since the epoch),
+``fstate_<t>.txt`` and ``gsl_if_bandwidth_<t>.txt``. The formats written here are those of its satgenpy generator
+with the "free one, only over ISLs" algorithm (one GSL interface per node, ground stations never relay):
+
+- node ids: satellites 0..N-1, ground stations N..N+G-1;
+- interfaces of a satellite: its ISLs numbered in the order of ``isls.txt`` (each link takes the next free index
+  at both ends), then its one GSL interface (index = its ISL count); a ground station has interface 0;
+- ``fstate_<t>.txt`` lines ``node,dst_gs_node,next_hop,my_if,next_if`` for every satellite and every ground
+  station towards every ground station (``-1,-1,-1`` when unreachable); after the first step only the lines that
+  changed. A ground station's next hop is the satellite in range minimising uplink + distance to the destination
+  (ties: the lower satellite id, as satgenpy's sorted tuples);
+- ``gsl_if_bandwidth_<t>.txt`` lines ``node,num_isls,aggregate_bandwidth`` at the first step, empty afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from leonet.errors import LeonetInputError
+from leonet.ground.sites import Sites
+from leonet.orbits.tle import TleSet
+from leonet.orbits.walker import Constellation
+
+WGS72_A_M = 6378135.0  # WGS72 ellipsoid, as satgenpy's geodetic2cartesian (its source: GeographicLib)
+WGS72_F = 1.0 / 298.26
+
+
+def geodetic_to_cartesian_wgs72_m(lat_deg: float, lon_deg: float, ele_m: float) -> tuple[float, float, float]:
+    """Cartesian (x, y, z) metres on the WGS72 ellipsoid, the convention of Hypatia's ground_stations.txt."""
+    e2 = 2.0 * WGS72_F - WGS72_F**2
+    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
+    v = WGS72_A_M / math.sqrt(1.0 - e2 * math.sin(lat) ** 2)
+    x = (v + ele_m) * math.cos(lat) * math.cos(lon)
+    y = (v + ele_m) * math.cos(lat) * math.sin(lon)
+    z = (v * (1.0 - e2) + ele_m) * math.sin(lat)
+    return x, y, z
+
+
+class HypatiaStateWriter:
+    """Writes the static files once and one fstate/bandwidth pair per step (``write_step``)."""
+
+    def __init__(self, out_dir: str | Path, source: Constellation | TleSet, sites: Sites, isl_edges: np.ndarray,
+                 max_gsl_length_m: float, max_isl_length_m: float, gsl_bandwidth: float = 1.0):
+        self.dir = Path(out_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.n, self.g = source.num_sats, len(sites)
+        self.edges = np.asarray(isl_edges, dtype=np.int64)
+        self.bandwidth = float(gsl_bandwidth)
+        # interface numbering as satgenpy's generate_dynamic_state_at
+        self.num_isls = np.zeros(self.n, dtype=np.int64)
+        self.if_of: dict[tuple[int, int], int] = {}
+        for a, b in self.edges.tolist():
+            self.if_of[(a, b)] = int(self.num_isls[a])
+            self.if_of[(b, a)] = int(self.num_isls[b])
+            self.num_isls[a] += 1
+            self.num_isls[b] += 1
+        self.prev: dict[tuple[int, int], tuple[int, int, int]] | None = None
+        self._write_static(source, sites, max_gsl_length_m, max_isl_length_m)
+
+    def _write_static(self, source, sites: Sites, max_gsl_m: float, max_isl_m: float) -> None:
+        (self.dir / "tles.txt").write_text(tles_text(source), encoding="utf-8")
+        (self.dir / "isls.txt").write_text("".join(f"{a} {b}\n" for a, b in self.edges.tolist()), encoding="utf-8")
+        lines = []
+        for gid, (name, lat, lon, alt) in enumerate(zip(sites.names, sites.lat_deg, sites.lon_deg, sites.alt_m,
+                                                         strict=True)):
+            x, y, z = geodetic_to_cartesian_wgs72_m(float(lat), float(lon), float(alt))
+            lines.append(f"{gid},{name},{float(lat)!r},{float(lon)!r},{float(alt)!r},{x!r},{y!r},{z!r}\n")
+        (self.dir / "ground_stations.txt").write_text("".join(lines), encoding="utf-8")
+        (self.dir / "description.txt").write_text(f"max_gsl_length_m={max_gsl_m:.10f}\n"
+                                                  f"max_isl_length_m={max_isl_m:.10f}\n", encoding="utf-8")
+
+    def write_step(self, t_ns: int, dist_km: np.ndarray, next_hop: np.ndarray, gsl_mask: np.ndarray,
+                   gsl_range_km: np.ndarray) -> None:
+        """One step from ``routing.distances_to_ground`` output: dist_km and next_hop (G, N); GSL mask/range (G, N)."""
+        n, g = self.n, self.g
+        state: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for dst in range(g):
+            for sat, hop in enumerate(next_hop[dst].tolist()):
+                if hop < 0:
+                    decision = (-1, -1, -1)
+                elif hop >= n:
+                    decision = (n + dst, int(self.num_isls[sat]), 0)
+                else:
+                    decision = (hop, self.if_of[(sat, hop)], self.if_of[(hop, sat)])
+                state[(sat, n + dst)] = decision
+        total = np.where(gsl_mask[:, None, :], gsl_range_km[:, None, :] + dist_km[None, :, :], np.inf)  # src,dst,N
+        for src in range(g):
+            for dst in range(g):
+                if src == dst:
+                    continue
+                best = int(np.argmin(total[src, dst]))  # first minimum = lowest satellite id on ties
+                if np.isfinite(total[src, dst, best]):
+                    state[(n + src, n + dst)] = (best, 0, int(self.num_isls[best]))
+                else:
+                    state[(n + src, n + dst)] = (-1, -1, -1)
+        with open(self.dir / f"fstate_{t_ns}.txt", "w", encoding="utf-8") as f:
+            for key, decision in state.items():
+                if self.prev is None or self.prev[key] != decision:
+                    f.write(",".join(str(int(x)) for x in (*key, *decision)) + "\n")
+        with open(self.dir / f"gsl_if_bandwidth_{t_ns}.txt", "w", encoding="utf-8") as f:
+            if self.prev is None:
+                for node in range(n):
+                    f.write(f"{node},{int(self.num_isls[node])},{self.bandwidth:f}\n")
+                for node in range(n, n + g):
+                    f.write(f"{node},0,{self.bandwidth:f}\n")
+        self.prev = state
+
+
+def tles_text(source: Constellation | TleSet) -> str:
+    """Hypatia's tles.txt: a header 'orbits satellites-per-orbit', then 3-line TLEs named '<name> <id>'."""
+    if isinstance(source, Constellation):
+        from leonet.orbits.export import constellation_tles
+
+        lines = constellation_tles(source).splitlines()
+        pairs = [(lines[i + 1], lines[i + 2]) for i in range(0, len(lines), 3)]
+        header = (f"{source.shells[0].planes} {source.shells[0].sats_per_plane}" if len(source.shells) == 1
+                  else f"1 {source.num_sats}")
+        names = [f"{source.name}" for _ in pairs]
+    else:
+        if any(r[0] != "tle" for r in source.records):
+            raise LeonetInputError("Hypatia's tles.txt needs TLE lines; OMM records cannot be written",
+                                   field="hypatia-out", value=source.source)
+        pairs = [(r[1], r[2]) for r in source.records]
+        header = f"1 {source.num_sats}"
+        names = [name.split()[0] if name.split() else "sat" for name in source.names]
+    body = "".join(f"{name} {sid}\n{l1}\n{l2}\n" for sid, (name, (l1, l2)) in enumerate(zip(names, pairs,
+                                                                                          strict=True)))
+    return header + "\n" + body
+
+
+def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50) -> int:
+    """Hypatia's state for every step of a ``RouteJob`` (leonet's positions, links and shortest paths). Returns the
+    number of steps written."""
+    from leonet.network.gsl import GslIndex, max_slant_range_km
+    from leonet.network.isl import ATMOSPHERE_KM
+    from leonet.network.latency import isl_keep_mask
+    from leonet.network.routing import distances_to_ground
+    from leonet.orbits.propagate import positions_ecef_km
+
+    sites = job.sites
+    first = positions_ecef_km(job.source, job.grid.t_unix_s[:1])[0]
+    r_max_km = float(np.nanmax(np.linalg.norm(first, axis=1)))
+    site_r_km = float(np.linalg.norm(sites.ecef_km, axis=1).min())
+    max_gsl_m = 1000.0 * max_slant_range_km(job.gsl, r_max_km, site_r_km)
+    # satgenpy's paper scripts: the longest ISL that stays above 80 km of a WGS72-radius Earth
+    max_isl_m = 1000.0 * (job.max_isl_km if job.max_isl_km is not None
+                          else 2.0 * math.sqrt(r_max_km**2 - (WGS72_A_M / 1000.0 + ATMOSPHERE_KM) ** 2))
+    writer = HypatiaStateWriter(out_dir, job.source, sites, job.isl_edges, max_gsl_m, max_isl_m)
+    gsl = GslIndex(sites.ecef_km, sites.lat_deg, sites.lon_deg, job.gsl)
+    for a, b in job.grid.chunks(chunk_steps):
+        pos = positions_ecef_km(job.source, job.grid.t_unix_s[a:b])
+        keep = isl_keep_mask(job, pos)
+        for k in range(b - a):
+            mask, rng = gsl.step(pos[k])
+            dist, nxt = distances_to_ground(pos[k], job.isl_edges, sites.ecef_km, mask, rng,
+                                            None if keep is None else keep[k])
+            writer.write_step(int(round(float(job.grid.t_s[a + k]) * 1e9)), dist, nxt, mask, rng)
+    return job.grid.count
