@@ -74,8 +74,15 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
          scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
          db: str = typer.Option(None, "--db", help="Store URL (default: .leonet/demo.sqlite)."),
          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0: every interface).")) -> None:
-    """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/."""
+    """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/; prints a
+    one-time login link (http://127.0.0.1:PORT/#key=…) for the dashboard."""
+    import time
     import webbrowser
+
+    from leonet.cli.common import ensure_port_free, say
+
+    started = time.monotonic()
+    ensure_port_free(host, port)
 
     import uvicorn
 
@@ -91,34 +98,54 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
         if db is None:
             Path(".leonet").mkdir(exist_ok=True)
             db = f"sqlite:///{Path('.leonet/demo.sqlite').resolve()}"
+        say(f"leonet demo: building '{sc.name}' (constellation, ground stations, routing, example data)…")
         sim = Simulation(sc, db)
     from leonet.web.serve import attach_dashboard, dashboard_built
 
     runner = LiveRunner(sim, speed).start()
     # The built dashboard owns "/"; without it (no npm at install time) a plain status page does.
     routers = [sim_router.router] + ([] if dashboard_built() else [status_router])
-    app = create_app(db, extra_routers=routers, live=sim)
+    with user_errors():
+        app = create_app(db, extra_routers=routers, live=sim, started_monotonic=started)
     app.state.runner = runner
     attach_dashboard(app)
     url = f"http://{host}:{port}/"
+    login = f"{url}#key={demo_login_key(app)}"
     typer.echo(f"leonet demo: {sc.name}, {len(sim.serials())} terminals, {sim.network().num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")
-    link = f"{url}#key={demo_login_key(app)}"
-    typer.echo(f"login link (role admin, a new key for this run; anyone who has it can act as admin here): {link}")
+    typer.echo(f"login link (role admin, a new key for this run, valid {DEMO_LINK_HOURS} h; anyone who has it can act "
+               f"as admin here): {login}")
+    app.state.readiness.on_ready.append(lambda s: say(f"ready in {s:.1f} s: {url}"))
     if not no_browser:
-        webbrowser.open(link)
+        webbrowser.open(login)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         runner.stop()
 
 
-def demo_login_key(app) -> str:
-    """A fresh admin key for the demo's login link (the dashboard trades it for a session cookie)."""
-    from leonet.api.auth import create_key
+DEMO_LINK_OWNER = "leonet demo login link"
+DEMO_LINK_HOURS = 12  # as long as a dashboard session may last
 
-    with app.state.sessions.begin() as session:
-        return create_key(session, "admin", "leonet demo login link")
+
+def demo_login_key(app) -> str:
+    """A new admin key for this run's login link, expiring in 12 h; the previous runs' link keys are revoked (each
+    audited), so an old link printed in a terminal's scrollback no longer signs anyone in."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from leonet.access import keys, tx
+    from leonet.store.models import ApiKey
+
+    with tx.write(app.state.sessions) as session:
+        old = session.execute(select(ApiKey.id).where(ApiKey.owner == DEMO_LINK_OWNER,
+                                                      ApiKey.revoked_at.is_(None))).scalars().all()
+        for key_id in old:
+            keys.revoke(session, None, key_id, reason="a new leonet demo login link")
+        key, _ = keys.create(session, None, "admin", owner=DEMO_LINK_OWNER,
+                             expires_at=datetime.now(UTC) + timedelta(hours=DEMO_LINK_HOURS))
+    return key
 
 
 def register(app: typer.Typer) -> None:
