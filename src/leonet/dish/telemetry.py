@@ -120,16 +120,11 @@ class DishTelemetry:
         return ""
 
     def _load(self, dl_mbps: np.ndarray) -> np.ndarray:
-        """Share of the link capacity in use, where the simulation gives a capacity (else none: 0)."""
-        try:
-            slot = self.sim.slot_state()
-            cap = getattr(slot, "downlink_capacity_mbps", None)
-            i = list(slot.serial).index(self.serial)
-        except (ValueError, AttributeError):
-            cap = None
-        if cap is None or not np.isfinite(cap[i]) or cap[i] <= 0:
+        """Share of the link's capacity in use (the radio model's speed-test capacity; none: 0)."""
+        cap = getattr(self.terminal_now(), "downlink_capacity_mbps", None)
+        if cap is None or not np.isfinite(cap) or cap <= 0:
             return np.zeros_like(dl_mbps)
-        return dl_mbps / float(cap[i])
+        return dl_mbps / float(cap)
 
     # -- the dish's own actions -----------------------------------------------------------------------------------
     def reboot(self) -> None:
