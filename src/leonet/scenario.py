@@ -193,6 +193,9 @@ class Scenario(_Model):
     slot_s: float = Field(default=15.0, gt=0)
     seed: int = 0
     control_plane: Literal["example", "none"] = "example"
+    telemetry_store_max_terminals: int = Field(
+        default=10_000, ge=0, description="Store telemetry rows in the database only up to this many terminals; "
+        "beyond it the Parquet telemetry (every row) is the record")
     network: Network = Field(default_factory=Network)
     location_check: LocationCheck = Field(default_factory=LocationCheck)
     pops: list[Site] = Field(default_factory=list, description="PoPs added to the shipped ones")

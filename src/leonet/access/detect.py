@@ -118,7 +118,8 @@ def terminal_evidence(a: dict[str, np.ndarray], threshold: float, start_iso) -> 
                     "location_test": {"statistic_max": _f(np.nanmax(stat)) if np.isfinite(stat).any() else None,
                                       "threshold": threshold, "flagged": flagged,
                                       "statistic": "squared Mahalanobis distance of the reported position from "
-                                                   "the network fix (chi-square, 2 dof; moving terminals: the fit's "
+                                                   "the network fix (chi-square, 2 dof; moving terminals, and at "
+                                                   "scale terminals without a fresh fix that slot: the fit's "
                                                    "chi-square)"},
                     "evidence_position": None if pos is None else {
                         "lat_deg": pos["lat_deg"], "lon_deg": pos["lon_deg"],

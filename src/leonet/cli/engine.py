@@ -28,7 +28,8 @@ def size_note(rows: int, pairs: int, steps: int, out: Path) -> str:
 
 def routes(
     preset: str = typer.Option(None, "--preset", help="Constellation preset, e.g. starlink-shell1."),
-    tles: Path = typer.Option(None, "--tles", help="TLE file (2/3-line) or OMM .json/.csv."),
+    tles: Path = typer.Option(None, "--tles", help="TLE file (2/3-line, .gz ok) or OMM .json/.csv, or starlink-latest "
+                              "(the shipped CelesTrak snapshot)."),
     ground_stations: Path = typer.Option(..., "--ground-stations", help="CSV: name,lat_deg,lon_deg,alt_m."),
     isls: str = typer.Option("plus-grid", "--isls", help="'plus-grid', 'none' (bent pipe), or a file of pairs."),
     inter_plane_offset: int = typer.Option(0, "--inter-plane-offset", help="+Grid slot offset to the next plane."),

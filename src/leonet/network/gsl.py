@@ -71,11 +71,12 @@ class GslIndex:
         self.policy = policy
         self.site_r_min = float(np.linalg.norm(self.site, axis=1).min())
         self.sin_el = None if policy.max_range_km is not None else np.sin(np.deg2rad(policy.min_elevation_deg))
+        self._tree = None  # k-d tree of the sites, built on first use
 
     def pairs(self, sat_ecef_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The visible (site, satellite) pairs at one instant, sparse: site index (K,), satellite index (K,),
-        slant range km (K,) and elevation deg (K,), grouped by ascending site. Satellites (N, 3) with NaN
-        positions are never visible."""
+        slant range km (K,) and elevation deg (K,), in no particular order. Satellites (N, 3) with NaN positions
+        are never visible. A dual k-d tree search finds the pairs within the largest possible slant range."""
         from scipy.spatial import cKDTree
 
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
@@ -85,12 +86,13 @@ class GslIndex:
             return empty
         radius = max_slant_range_km(self.policy, float(np.linalg.norm(sat_ecef_km[finite], axis=1).max()),
                                     self.site_r_min) + 5.0
-        hits = cKDTree(sat_ecef_km[finite]).query_ball_point(self.site, radius)
-        lens = np.fromiter((len(p) for p in hits), dtype=np.int64, count=g)
-        if lens.sum() == 0:
+        if self._tree is None:
+            self._tree = cKDTree(self.site)
+        near = self._tree.sparse_distance_matrix(cKDTree(sat_ecef_km[finite]), radius, output_type="ndarray")
+        if near.size == 0:
             return empty
-        si = finite[np.concatenate([np.asarray(p, dtype=np.int64) for p in hits])]
-        gi = np.repeat(np.arange(g), lens)
+        gi = near["i"].astype(np.int64)
+        si = finite[near["j"]]
         rel = sat_ecef_km[si] - self.site[gi]
         dist = np.sqrt(np.einsum("kc,kc->k", rel, rel))
         sin_el = np.einsum("kc,kc->k", rel, self.up[gi]) / np.maximum(dist, 1e-9)

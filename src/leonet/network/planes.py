@@ -1,54 +1,64 @@
-"""+Grid laser links for satellites known only by their TLEs: group them into orbital planes from their elements
-at one instant (inclination, RAAN, altitude: the orbit normal and radius from SGP4 position and velocity), order
-each plane by argument of latitude, link each satellite to its neighbours in its plane and to the satellite of
-closest phase in the next plane of its shell."""
+"""+Grid laser links for satellites known only by their TLEs: group them into shells (inclination, mean altitude)
+and orbital planes (RAAN) from their mean elements brought to one instant with SGP4's secular rates, order each
+plane by argument of latitude, link each satellite to its neighbours in its plane and to the satellite of closest
+phase in the next plane of its shell."""
 
 from __future__ import annotations
 
 import numpy as np
-from sgp4.api import SatrecArray
 
+from leonet.network.isl import ATMOSPHERE_KM, link_grazing_altitude_km
+from leonet.orbits.propagate import positions_ecef_km
 from leonet.orbits.timegrid import jd_split
 from leonet.orbits.tle import TleSet
 
-INC_BIN_DEG = 1.0  # satellites of one shell share their inclination to well within 1°
-ALT_BIN_KM = 20.0  # and their altitude to within ~20 km once on station (orbit-raising satellites form own groups)
-RAAN_GAP_DEG = 1.0  # a new plane starts where sorted RAANs jump by more than this inside a group
+INC_GAP_DEG = 0.1  # shells differ in inclination by more than this (53.0° and 53.2° are two shells)
+ALT_GAP_KM = 5.0  # and, at one inclination, in mean altitude by more than this (540 and 550 km)
+RAAN_GAP_DEG = 1.0  # a new plane starts where sorted RAANs jump by more than this inside a shell
+MU_KM3_S2 = 398600.4418  # WGS-84 (as SGP4's wgs84 constants)
+EARTH_RADIUS_KM = 6378.137
 
 
 def orbital_elements(tles: TleSet, t_unix_s: float) -> tuple[np.ndarray, ...]:
-    """(inclination_deg, raan_deg, arg_latitude_deg, radius_km) of every satellite at one instant (TEME, SGP4);
-    NaN where SGP4 fails."""
+    """Mean (SGP4) inclination_deg, RAAN_deg and argument of latitude_deg at ``t_unix_s`` (secular rates from each
+    TLE's epoch, so mixed epochs line up), and mean altitude_km; each (N,)."""
     jd, fr = jd_split(np.array([t_unix_s]))
-    err, r, v = SatrecArray(tles.satrecs).sgp4(jd, fr)
-    r, v = r[:, 0, :], v[:, 0, :]
-    bad = err[:, 0] != 0
-    h = np.cross(r, v)
-    hn = np.linalg.norm(h, axis=1)
-    inc = np.rad2deg(np.arccos(np.clip(h[:, 2] / hn, -1, 1)))
-    raan = np.rad2deg(np.arctan2(h[:, 0], -h[:, 1])) % 360.0
-    node = np.stack([np.cos(np.deg2rad(raan)), np.sin(np.deg2rad(raan)), np.zeros(len(raan))], axis=1)
-    rn = np.linalg.norm(r, axis=1)
-    cos_u = np.einsum("nk,nk->n", node, r) / rn
-    sin_u = np.einsum("nk,nk->n", np.cross(node, r), h / hn[:, None])
-    u = np.rad2deg(np.arctan2(sin_u / rn * 1.0, cos_u)) % 360.0
-    out = [inc, raan, u, rn]
-    for a in out:
-        a[bad] = np.nan
-    return tuple(out)
+    sats = tles.satrecs
+    epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in sats])
+    dt_min = ((jd[0] + fr[0]) - epoch) * 1440.0
+    get = lambda name: np.array([getattr(s, name) for s in sats])  # noqa: E731 - sgp4 Satrec attributes
+    inc = np.rad2deg(get("inclo"))
+    raan = np.rad2deg(get("nodeo") + get("nodedot") * dt_min) % 360.0
+    u = np.rad2deg(get("argpo") + get("argpdot") * dt_min + get("mo") + get("mdot") * dt_min) % 360.0
+    n_rad_s = get("no_kozai") / 60.0
+    alt = np.cbrt(MU_KM3_S2 / n_rad_s**2) - EARTH_RADIUS_KM
+    return inc, raan, u, alt
 
 
-def planes_of(inc_deg: np.ndarray, raan_deg: np.ndarray, radius_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shell (group) and plane index of every satellite (−1 when its elements are unknown)."""
+def _split(values: np.ndarray, gap: float) -> np.ndarray:
+    """Group labels for sorted-gap clustering of ``values``: a new group where consecutive sorted values differ
+    by more than ``gap``."""
+    order = np.argsort(values)
+    label = np.empty(values.size, dtype=np.int64)
+    label[order] = np.concatenate([[0], np.cumsum(np.diff(values[order]) > gap)]) if values.size else []
+    return label
+
+
+def planes_of(inc_deg: np.ndarray, raan_deg: np.ndarray, alt_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shell and plane index of every satellite (−1 when its elements are unknown)."""
     n = len(inc_deg)
-    ok = np.isfinite(inc_deg)
+    ok = np.flatnonzero(np.isfinite(inc_deg) & np.isfinite(alt_km))
     shell = np.full(n, -1, dtype=np.int64)
     plane = np.full(n, -1, dtype=np.int64)
-    keys = np.stack([np.round(inc_deg[ok] / INC_BIN_DEG), np.round(radius_km[ok] / ALT_BIN_KM)], axis=1)
-    _, sid = np.unique(keys, axis=0, return_inverse=True)
-    shell[ok] = sid.ravel()
+    inc_group = _split(inc_deg[ok], INC_GAP_DEG)
+    next_shell = 0
+    for k in np.unique(inc_group):
+        members = ok[inc_group == k]
+        alt_group = _split(alt_km[members], ALT_GAP_KM)
+        shell[members] = next_shell + alt_group
+        next_shell += int(alt_group.max()) + 1
     next_plane = 0
-    for s in np.unique(shell[ok]):
+    for s in range(next_shell):
         idx = np.flatnonzero(shell == s)
         order = idx[np.argsort(raan_deg[idx])]
         r = raan_deg[order]
@@ -58,11 +68,10 @@ def planes_of(inc_deg: np.ndarray, raan_deg: np.ndarray, radius_km: np.ndarray) 
             plane[order] = next_plane
             next_plane += 1
             continue
-        # Start at the position after the largest gap so a plane never straddles 0°/360°.
+        # Start after the largest gap so a plane never straddles 0°/360°.
         start = (cut[np.argmax(gaps[cut])] + 1) % len(order)
         rolled = np.roll(order, -start)
-        rolled_gaps = np.roll(gaps, -start)
-        pid = np.concatenate([[0], np.cumsum(rolled_gaps[:-1] > RAAN_GAP_DEG)])
+        pid = np.concatenate([[0], np.cumsum(np.roll(gaps, -start)[:-1] > RAAN_GAP_DEG)])
         plane[rolled] = next_plane + pid
         next_plane += int(pid.max()) + 1
     return shell, plane
@@ -72,8 +81,8 @@ def plus_grid_from_tles(tles: TleSet, t_unix_s: float, inter_plane_offset: int =
     """+Grid links (E, 2) for TLE satellites: in-plane ring neighbours by argument of latitude, and for each
     satellite the one of closest argument of latitude (shifted by ``inter_plane_offset`` slots) in the next plane
     of its shell (planes ordered by RAAN). Each undirected link once, (lower, higher)."""
-    inc, raan, u, rad = orbital_elements(tles, t_unix_s)
-    shell, plane = planes_of(inc, raan, rad)
+    inc, raan, u, alt = orbital_elements(tles, t_unix_s)
+    shell, plane = planes_of(inc, raan, alt)
     links = []
     for s in np.unique(shell[shell >= 0]):
         in_shell = np.flatnonzero(shell == s)
@@ -92,9 +101,12 @@ def plus_grid_from_tles(tles: TleSet, t_unix_s: float, inter_plane_offset: int =
                 links.append(idx[None, :])
         if len(members) < 2:
             continue
+        spacing = np.diff(np.concatenate([np.sort(mean_raan), [np.sort(mean_raan)[0] + 360.0]]))
+        # A Walker star (planes over ~180°) has a seam of counter-rotating planes: no links across it.
+        seam_open = len(members) < 3 or spacing[-1] > 2.0 * np.median(spacing[:-1])
         for k, idx in enumerate(members):
             nxt = members[(k + 1) % len(members)]
-            if (k + 1) == len(members) and len(members) < 3:
+            if (k + 1) == len(members) and seam_open:
                 continue
             du = (u[nxt][None, :] - u[idx][:, None] + 180.0) % 360.0 - 180.0  # (a, b) phase differences
             pick = np.abs(du).argmin(axis=1)
@@ -106,5 +118,9 @@ def plus_grid_from_tles(tles: TleSet, t_unix_s: float, inter_plane_offset: int =
     if not links:
         return np.zeros((0, 2), dtype=np.int64)
     edges = np.sort(np.concatenate(links), axis=1)
-    edges = edges[edges[:, 0] != edges[:, 1]]
-    return np.unique(edges, axis=0).astype(np.int64)
+    edges = np.unique(edges[edges[:, 0] != edges[:, 1]], axis=0).astype(np.int64)
+    # A sparsely filled plane or shell can pair satellites on opposite sides of the Earth: keep only links whose
+    # line of sight stays above the atmosphere (the engine's grazing rule, network.isl.ATMOSPHERE_KM).
+    pos = positions_ecef_km(tles, np.array([t_unix_s]))[0]
+    clear = link_grazing_altitude_km(pos, edges) >= ATMOSPHERE_KM
+    return edges[clear]

@@ -14,7 +14,7 @@ from leonet.network.isl import plus_grid, read_isl_file
 from leonet.network.latency import RouteJob, all_pairs
 from leonet.orbits.presets import preset as get_preset
 from leonet.orbits.timegrid import TimeGrid, parse_utc
-from leonet.orbits.tle import read_tles
+from leonet.orbits.tle import TleSet, read_tles
 from leonet.orbits.walker import Constellation
 
 
@@ -46,6 +46,51 @@ def read_pairs_csv(path: str | Path, sites: Sites) -> tuple[np.ndarray, np.ndarr
     return np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
 
 
+STARLINK_LATEST = "starlink-latest"
+
+
+def shipped_tle_path(name: str = STARLINK_LATEST) -> Path:
+    """The shipped TLE snapshot (CelesTrak 'starlink' group; provenance and refresh in data/README.md)."""
+    from importlib import resources
+
+    return Path(str(resources.files("leonet") / "data" / "tles" / f"{name}.tle.gz"))
+
+
+def resolve_tles(spec: str | Path, base_dir: Path | None = None, field: str = "tles") -> TleSet:
+    """TLEs from 'starlink-latest' (the shipped snapshot) or a TLE/OMM file (gzip allowed), relative paths taken
+    from ``base_dir``."""
+    import gzip
+
+    from leonet.orbits.tle import parse_tle_text
+
+    path = shipped_tle_path() if str(spec) == STARLINK_LATEST else Path(spec)
+    if not path.is_absolute() and base_dir is not None and str(spec) != STARLINK_LATEST:
+        path = base_dir / path
+    if not path.exists():
+        raise LeonetInputError("TLE file not found", field=field, value=str(spec))
+    if path.suffix == ".gz":
+        return parse_tle_text(gzip.decompress(path.read_bytes()).decode("utf-8"), str(path))
+    return read_tles(path)
+
+
+def isl_edges(isls: str, source: Constellation | TleSet, t_unix_s: float, inter_plane_offset: int = 0,
+              base_dir: Path | None = None) -> np.ndarray:
+    """(E, 2) ISLs: 'plus-grid' (Walker shells directly; TLEs by planes grouped from their elements), 'none', or a
+    file of index pairs."""
+    from leonet.network.planes import plus_grid_from_tles
+
+    if isls == "plus-grid":
+        if isinstance(source, Constellation):
+            return plus_grid(source, inter_plane_offset)
+        return plus_grid_from_tles(source, t_unix_s, inter_plane_offset)
+    if isls == "none":
+        return np.zeros((0, 2), dtype=np.int64)
+    path = Path(isls)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return read_isl_file(path, source.num_sats)
+
+
 def build_route_job(*, preset: str | None, tles: Path | None, ground_stations: Path, isls: str = "plus-grid",
                     inter_plane_offset: int = 0, min_elevation: float | None = None,
                     max_gsl_range_km: float | None = None, max_isl_km: float | None = None,
@@ -57,7 +102,7 @@ def build_route_job(*, preset: str | None, tles: Path | None, ground_stations: P
     if min_elevation is not None and max_gsl_range_km is not None:
         raise LeonetInputError("give at most one of --min-elevation and --max-gsl-range-km",
                                field="min-elevation", value=min_elevation)
-    source = get_preset(preset) if preset is not None else read_tles(tles)
+    source = get_preset(preset) if preset is not None else resolve_tles(tles)
     if start is not None:
         start_dt = parse_utc(start, field="start")
     elif isinstance(source, Constellation):
@@ -69,15 +114,7 @@ def build_route_job(*, preset: str | None, tles: Path | None, ground_stations: P
     if isinstance(source, Constellation):
         source = source.with_epoch(start_dt) if start is not None else source
     sites = read_sites_csv(ground_stations)
-    if isls == "plus-grid":
-        if not isinstance(source, Constellation):
-            raise LeonetInputError("+Grid needs a Walker preset; for TLEs give an ISL list file", field="isls",
-                                   value=isls)
-        edges = plus_grid(source, inter_plane_offset)
-    elif isls == "none":
-        edges = np.zeros((0, 2), dtype=np.int64)
-    else:
-        edges = read_isl_file(isls, source.num_sats)
+    edges = isl_edges(isls, source, start_dt.timestamp(), inter_plane_offset)
     gsl = (GslPolicy(max_range_km=max_gsl_range_km) if max_gsl_range_km is not None
            else GslPolicy(min_elevation_deg=DEFAULT_MIN_ELEVATION_DEG if min_elevation is None else min_elevation))
     if pairs == "all":

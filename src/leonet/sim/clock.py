@@ -1,7 +1,8 @@
 """Slot timing: Starlink's global scheduler reconfigures every 15 s, at seconds 12, 27, 42 and 57 of each UTC
 minute (Tanveer et al., "Making Sense of Constellations: Methodologies for Understanding Starlink's Scheduling
-Algorithms", CoNEXT'23 companion, arXiv 2307.00402, https://arxiv.org/abs/2307.00402 , 2023; the 15-s period:
-Mohan et al., WWW'24, arXiv 2310.09242). References: docs/references.md."""
+Algorithms", CoNEXT'23 companion, arXiv 2307.00402, https://arxiv.org/abs/2307.00402 , 2023 [uncertain: the exact
+seconds are attributed to that study by secondary sources]; the 15-s period: Mohan et al., WWW'24, arXiv 2310.09242).
+References: docs/references.md."""
 
 from __future__ import annotations
 

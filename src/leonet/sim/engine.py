@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from leonet.orbits.tle import TleSet
 from leonet.radio.modcod import modcod_names
 from leonet.radio.runtime import RadioRuntime
 from leonet.scenario import Scenario
-from leonet.scheduler.cells import cells_of
+from leonet.scheduler.cells import cell_centres, cells_of
 from leonet.scheduler.slots import assign
 from leonet.sim.clock import first_slot_start
 from leonet.sim.history import SlotHistory, SlotRecord, path_sampler
@@ -35,6 +36,19 @@ from leonet.sim.network import NetworkModel
 from leonet.sim.paths import PathModel
 from leonet.sim.telemetry import TelemetryLog
 from leonet.sim.views import SlotArrays, terminal_view, with_paths
+
+
+class _StageClock:
+    """Adds the wall time since the previous call to ``totals[stage]``."""
+
+    def __init__(self, totals: dict[str, float]):
+        self.totals = totals
+        self.last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.totals[stage] = self.totals.get(stage, 0.0) + now - self.last
+        self.last = now
 
 
 class Simulation:
@@ -69,7 +83,8 @@ class Simulation:
         self._build_terminals()
         self.meter = Meter(self.serials_arr)
         self.location = LocationChecker(scenario.location_check, self.alt_km, self.rng)
-        self.telemetry = TelemetryLog(self.sessions if record else None, self.serials_arr)
+        store_rows = record and len(self._serials) <= scenario.telemetry_store_max_terminals
+        self.telemetry = TelemetryLog(self.sessions if store_rows else None, self.serials_arr)
         self.history = SlotHistory(len(self._serials), self._slot_s)
         self.radio = RadioRuntime(scenario)
         self._sampler = path_sampler(self._positions_of, self._terminal_at, self.paths.gw_ecef_km,
@@ -78,6 +93,7 @@ class Simulation:
         self._incidents_cache: tuple[int, list] | None = None
         self._arrays = self._initial_arrays()
         self._slot_state_cache: tuple[int, SlotState] | None = None
+        self.stage_s: dict[str, float] = {}  # wall time per stage, summed over the slots run
 
     def _build_terminals(self) -> None:
         ts = self.scenario.terminals
@@ -96,9 +112,17 @@ class Simulation:
         self.moving = self.tracks.speed_km_s > 0
         self._cells = cells_of(self.tracks.lat_deg[:, 0], self.tracks.lon_deg[:, 0],
                                self.scenario.network.cell_resolution)
+        self._cell_lat, self._cell_lon = self._centres(self._cells)
         self.meta = self._terminal_meta()
         self._decision = None
         self._spoof_denied = np.zeros(len(ts), dtype=bool)
+
+    @staticmethod
+    def _centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cell centre of every terminal (each distinct cell computed once)."""
+        u, inv = np.unique(cells, return_inverse=True)
+        lat, lon = cell_centres(u)
+        return lat[inv], lon[inv]
 
     def _terminal_meta(self) -> list[dict]:
         from sqlalchemy import select
@@ -219,6 +243,7 @@ class Simulation:
         return np.where(use_fix, est_lat, rep_lat), np.where(use_fix, est_lon, rep_lon)
 
     def _slot(self, t_s: float) -> None:
+        clock = _StageClock(self.stage_s)
         when = self._start + timedelta(seconds=t_s)
         t_unix = when.timestamp()
         net = self.scenario.network
@@ -226,6 +251,7 @@ class Simulation:
         rep_lat, rep_lon = self._reported(lat, lon)
         ctx = self.meter.apply(self.context(when))
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
+        clock("decide")
         codes = decision.codes.copy()
         check = self.scenario.location_check
         spoof_deny = self.location.flagged & bool(check.enabled and check.deny_on_unexpected_location)
@@ -233,14 +259,20 @@ class Simulation:
         authorized = codes == int(C.OKAY)
         if self.moving.any():
             self._cells[self.moving] = cells_of(lat[self.moving], lon[self.moving], net.cell_resolution)
+            self._cell_lat[self.moving], self._cell_lon[self.moving] = self._centres(self._cells[self.moving])
         sat_pos = self.net.positions_ecef_km(np.array([t_unix]))[0]
         x = geodetic_to_ecef_km(lat, lon, self.alt_km)
         country = ctx.countries.codes[decision.detail["country"]]
+        clock("positions")
         prep = self.paths.prepare(sat_pos, country)
-        ct, cs, ce = self.net.user_candidates(self._cells, np.flatnonzero(authorized), sat_pos)
+        clock("routing")
+        ct, cs, ce = self.net.user_candidates(self._cells, np.flatnonzero(authorized), sat_pos, self._cell_lat,
+                                              self._cell_lon)
         ok = prep.reachable(ct, cs)  # only satellites that carry the traffic to the terminal's PoP
+        clock("candidates")
         a = assign(authorized, ct[ok], cs[ok], ce[ok], self._cells, self.demand, len(sat_pos),
                    net.beams_per_satellite, net.beam_capacity_mbps, presorted=True)
+        clock("assign")
         routes = self.paths.route(prep, sat_pos, x, a.satellite)
         served = routes.path_id >= 0
         az = np.full(len(lat), np.nan)
@@ -251,14 +283,17 @@ class Simulation:
                                                                         sat_pos[a.satellite[served]])
         prev = self._arrays.state.sat
         handover = served & (prev != a.satellite)
+        clock("paths")
         radio = self.radio.slot(self.slot_index, t_s, t_unix, lat, lon, self._cells, np.where(served, a.satellite, -1),
                                 el, rng_km, routes.rtt_ms, handover, self.demand)
         if self.scenario.radio.enabled:
             self.meter.add(served, radio.downlink_mbps + radio.uplink_mbps, self._slot_s)
         else:
             self.meter.add(served, a.throughput_mbps, self._slot_s)
+        clock("radio")
         self.location.check(self.net.positions_ecef_km, t_unix, self._slot_s, x, a.satellite, rep_lat, rep_lon,
                             speed)
+        clock("location")
         pop_names = np.array(list(self.net.ground.pop_names) + [""], dtype=object)
         loc = self.location
         state = SlotState(when, self.slot_index, self._slot_s, self.serials_arr, codes, a.satellite, routes.gateway,
@@ -283,8 +318,10 @@ class Simulation:
         self.history.add(SlotRecord(self.slot_index, t_unix, a.satellite.astype(np.int32),
                                     routes.path_id.astype(np.int32), codes.astype(np.int16),
                                     a.reason.astype(np.int8), state.allocated_mbps.astype(np.float32), routes))
+        clock("views")
         if self.record:
             self.telemetry.append(state, t_s, suffix, loc.est_lat, loc.est_lon, loc.major_km)
+            clock("record")
 
     @staticmethod
     def _reasons_fn(decision, spoof_denied):

@@ -5,14 +5,13 @@ a preset or TLEs (SGP4), +Grid / listed / no ISLs, ground-link masks for users a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
 from leonet.errors import LeonetInputError
 from leonet.ground.segment import GroundSegment, build_segment, shipped_rows
 from leonet.network.gsl import DEFAULT_MIN_ELEVATION_DEG, GslIndex, GslPolicy
+from leonet.network.setup import isl_edges, resolve_tles
 from leonet.orbits.frames import geodetic_to_ecef_km
 from leonet.orbits.propagate import positions_ecef_km
 from leonet.orbits.tle import TleSet
@@ -20,51 +19,17 @@ from leonet.orbits.walker import Constellation
 from leonet.scenario import Scenario
 from leonet.scheduler.cells import cell_centres
 
-STARLINK_LATEST = "starlink-latest"
-
-
-def shipped_tle_path(name: str = STARLINK_LATEST) -> Path:
-    """The shipped TLE snapshot (provenance in data/README.md)."""
-    return Path(str(resources.files("leonet") / "data" / "tles" / f"{name}.tle"))
-
 
 def resolve_source(scenario: Scenario) -> tuple[Constellation | TleSet, str]:
     """The scenario's constellation: a preset (epoch = the scenario start) or TLEs; and a one-line description."""
     from leonet.orbits.presets import preset
-    from leonet.orbits.tle import read_tles
 
     net = scenario.network
     if net.tles is None:
         name = net.constellation or "starlink-gen1"
         return preset(name).with_epoch(scenario.start), f"preset {name}"
-    if net.tles == STARLINK_LATEST:
-        path = shipped_tle_path()
-    else:
-        path = Path(net.tles)
-        if not path.is_absolute() and scenario.source_dir is not None:
-            path = scenario.source_dir / path
-    if not path.exists():
-        raise LeonetInputError("TLE file not found", field="network.tles", value=str(net.tles))
-    tles = read_tles(path)
-    return tles, f"TLEs {path.name} ({tles.num_sats} satellites)"
-
-
-def isl_edges_for(scenario: Scenario, source: Constellation | TleSet, t_unix_s: float) -> np.ndarray:
-    """(E, 2) ISLs: +Grid (Walker shells directly; TLEs by planes grouped from their elements), none, or a file."""
-    from leonet.network.isl import plus_grid, read_isl_file
-    from leonet.network.planes import plus_grid_from_tles
-
-    isls = scenario.network.isls
-    if isls == "plus-grid":
-        if isinstance(source, Constellation):
-            return plus_grid(source, scenario.network.inter_plane_offset)
-        return plus_grid_from_tles(source, t_unix_s, scenario.network.inter_plane_offset)
-    if isls == "none":
-        return np.zeros((0, 2), dtype=np.int64)
-    path = Path(isls)
-    if not path.is_absolute() and scenario.source_dir is not None:
-        path = scenario.source_dir / path
-    return read_isl_file(path, source.num_sats)
+    tles = resolve_tles(net.tles, scenario.source_dir, field="network.tles")
+    return tles, f"TLEs {net.tles} ({tles.num_sats} satellites)"
 
 
 def gsl_policies(scenario: Scenario) -> tuple[GslPolicy, GslPolicy]:
@@ -126,7 +91,8 @@ class NetworkModel:
     def from_scenario(cls, scenario: Scenario) -> NetworkModel:
         source, desc = resolve_source(scenario)
         users, gateways = gsl_policies(scenario)
-        edges = isl_edges_for(scenario, source, scenario.start.timestamp())
+        net = scenario.network
+        edges = isl_edges(net.isls, source, scenario.start.timestamp(), net.inter_plane_offset, scenario.source_dir)
         return cls(source, desc, edges, users, gateways, ground_segment(scenario),
                    scenario.network.fibre_speed_fraction)
 
@@ -142,23 +108,33 @@ class NetworkModel:
         """(T, N, 3) satellite positions at UNIX times (T,); NaN for satellites SGP4 cannot propagate."""
         return positions_ecef_km(self.source, np.atleast_1d(np.asarray(t_unix_s, dtype=np.float64)))
 
-    def user_candidates(self, cells: np.ndarray, want: np.ndarray, sat_pos: np.ndarray
+    def user_candidates(self, cells: np.ndarray, want: np.ndarray, sat_pos: np.ndarray,
+                        cell_lat_deg: np.ndarray | None = None, cell_lon_deg: np.ndarray | None = None
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(terminal, satellite, elevation_deg) triples in view under the users' mask, evaluated at each wanted
         terminal's scheduler-cell centre; terminal-major and best elevation first within a terminal (as
-        ``scheduler.slots.assign(presorted=True)`` expects). cells (M,) uint64, want (W,) terminal indices."""
+        ``scheduler.slots.assign(presorted=True)`` expects). cells (M,) uint64, want (W,) terminal indices;
+        cell_lat_deg/cell_lon_deg (M,) each terminal's cell centre when known (else computed here)."""
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         if want.size == 0:
             return empty
-        ucells, inv = np.unique(cells[want], return_inverse=True)
-        clat, clon = cell_centres(ucells)
-        index = GslIndex(geodetic_to_ecef_km(clat, clon, np.zeros(len(ucells))), clat, clon, self.user_policy)
+        ucells, first, inv = np.unique(cells[want], return_index=True, return_inverse=True)
+        cache = getattr(self, "_cell_index", None)
+        if cache is not None and np.array_equal(cache[0], ucells):
+            index = cache[1]  # same cells as last slot: reuse their k-d tree
+        else:
+            if cell_lat_deg is None or cell_lon_deg is None:
+                clat, clon = cell_centres(ucells)
+            else:
+                clat, clon = cell_lat_deg[want[first]], cell_lon_deg[want[first]]
+            index = GslIndex(geodetic_to_ecef_km(clat, clon, np.zeros(len(ucells))), clat, clon, self.user_policy)
+            self._cell_index = (ucells, index)
         cc, cs, _, elev = index.pairs(sat_pos)
         if cc.size == 0:
             return empty
-        # Per cell, best elevation first (stable: ties keep the index's order); then each terminal takes its cell's
-        # list.
-        o = np.lexsort((-elev, cc))
+        # Per cell, best elevation first; then each terminal takes its cell's list. One stable argsort of a combined
+        # key (cell, then 90° − elevation in [0, 90]) instead of a multi-key lexsort; ties keep the search's order.
+        o = np.argsort(cc * 128.0 + (90.0 - elev), kind="stable")
         cs, cc, elev = cs[o], cc[o], elev[o]
         cstart = np.searchsorted(cc, np.arange(len(ucells)))
         reps = np.bincount(cc, minlength=len(ucells))[inv]

@@ -54,11 +54,18 @@ class TelemetryLog:
         })
         self.tables.append(table)
         if self.sessions is not None:
-            from leonet.store.models import TelemetryRow
+            self._store(table)
 
-            rows = table.select(list(DB_COLUMNS)).to_pylist()
-            with self.sessions.begin() as session:
-                session.execute(TelemetryRow.__table__.insert(), rows)
+    def _store(self, table: pa.Table) -> None:
+        """Insert the slot's rows into the store's ``telemetry`` table: one driver-level executemany of plain
+        tuples (no per-row dicts or ORM objects)."""
+        sub = table.select(list(DB_COLUMNS))
+        rows = list(zip(*(c.to_pylist() for c in sub.columns), strict=True))
+        with self.sessions.begin() as session:
+            conn = session.connection()
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            sql = f"INSERT INTO telemetry ({', '.join(DB_COLUMNS)}) VALUES ({', '.join([mark] * len(DB_COLUMNS))})"
+            conn.exec_driver_sql(sql, rows)
 
     @staticmethod
     def _radio(state: SlotState, m: int, fin) -> dict:
