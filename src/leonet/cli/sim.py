@@ -74,9 +74,15 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
          scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
          db: str = typer.Option(None, "--db", help="Store URL (default: .leonet/demo.sqlite)."),
          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0: every interface).")) -> None:
-    """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/."""
-    import os
+    """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/; prints a
+    one-time login link (http://127.0.0.1:PORT/#key=…) for the dashboard."""
+    import time
     import webbrowser
+
+    from leonet.cli.common import ensure_port_free, say
+
+    started = time.monotonic()
+    ensure_port_free(host, port)
 
     import uvicorn
 
@@ -92,26 +98,41 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
         if db is None:
             Path(".leonet").mkdir(exist_ok=True)
             db = f"sqlite:///{Path('.leonet/demo.sqlite').resolve()}"
+        say(f"leonet demo: building '{sc.name}' (constellation, ground stations, routing, example data)…")
         sim = Simulation(sc, db)
     from leonet.web.serve import attach_dashboard, dashboard_built
 
     runner = LiveRunner(sim, speed).start()
     # The built dashboard owns "/"; without it (no npm at install time) a plain status page does.
     routers = [sim_router.router] + ([] if dashboard_built() else [status_router])
-    app = create_app(db, extra_routers=routers, live=sim)
+    with user_errors():
+        app = create_app(db, extra_routers=routers, live=sim, started_monotonic=started)
     app.state.runner = runner
     attach_dashboard(app)
     url = f"http://{host}:{port}/"
+    login = f"{url}#key={_login_key(app)}"
     typer.echo(f"leonet demo: {sc.name}, {len(sim.serials())} terminals, {sim.network().num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")
-    if not os.environ.get("LEONET_ADMIN_KEY"):
-        typer.echo("tip: set LEONET_ADMIN_KEY to use the authenticated API")
+    typer.echo(f"log in to the dashboard (one-time link, valid 12 h): {login}")
+    app.state.readiness.on_ready.append(lambda s: say(f"ready in {s:.1f} s: {url}"))
     if not no_browser:
-        webbrowser.open(url)
+        webbrowser.open(login)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         runner.stop()
+
+
+def _login_key(app) -> str:
+    """A fresh admin key for the demo's login link (expires in 12 h; the dashboard trades it for a cookie)."""
+    from datetime import UTC, datetime, timedelta
+
+    from leonet.access import keys, tx
+
+    with tx.write(app.state.sessions) as session:
+        key, _ = keys.create(session, None, "admin", "demo login link", expires_at=datetime.now(UTC) + timedelta(
+            hours=12))
+    return key
 
 
 def register(app: typer.Typer) -> None:
