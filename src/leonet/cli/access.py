@@ -21,7 +21,10 @@ DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $
 
 def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
           db: str = typer.Option(None, "--db", help=DB_HELP),
-          host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP)) -> None:
+          host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP),
+          cors_origin: list[str] = typer.Option(None, "--cors-origin",
+                                                help="Allow cross-origin requests from this origin, e.g. "
+                                                     "https://ops.example.org (repeatable; default: none).")) -> None:
     """Run the REST API (OpenAPI at /docs); creates/upgrades the schema on first start."""
     import time
 
@@ -35,7 +38,7 @@ def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."
     url = normalise_url(db or default_url())
     say(f"leonet serve: opening the store {display_url(url)} (schema upgraded to head if needed)")
     with user_errors():
-        app = create_app(url, started_monotonic=started)
+        app = create_app(url, started_monotonic=started, cors_origins=cors_origin or ())
     from leonet.web.serve import attach_dashboard
 
     attach_dashboard(app)
