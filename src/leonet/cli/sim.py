@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from leonet.cli.common import user_errors
+from leonet.errors import LeonetInputError
 
 
 def parse_duration(text: str) -> float:
@@ -21,27 +22,46 @@ def parse_duration(text: str) -> float:
     return h * 3600 + mi * 60 + s
 
 
-def run(scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+def run(scenario: list[Path] = typer.Argument(..., help="Scenario TOML file(s); several make a sweep."),
         duration: str = typer.Option(None, "--duration", help="e.g. 1h, 15m, 900 (default: the scenario's)."),
-        out: Path = typer.Option(..., "--out", help="Output directory."),
-        db: str = typer.Option(None, "--db", help="Store URL (default: a SQLite file in the output directory).")
+        out: Path = typer.Option(..., "--out", help="Output directory (a sweep: one sub-folder per scenario)."),
+        db: str = typer.Option(None, "--db", help="Store URL (default: a SQLite file in the output directory)."),
+        dask: bool = typer.Option(False, "--dask", help="Run the scenarios on a local Dask cluster."),
+        scheduler: str = typer.Option(None, "--scheduler", help="Run the scenarios on the Dask scheduler at this "
+                                                               "address, e.g. tcp://HOST:8786."),
+        workers: int = typer.Option(None, "--workers", help="Local Dask workers (default 2)."),
         ) -> None:
-    """Run a scenario as a batch: telemetry, incidents (JSON + report with map) and plots into OUT."""
+    """Run a scenario as a batch: telemetry, incidents (JSON + report with map) and plots into OUT. Several
+    scenarios (a sweep) run independently into OUT/<file stem>/, serially or on Dask with the same files."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from leonet.scenario import load_scenario
     from leonet.sim.engine import Simulation
     from leonet.sim.runner import run_batch
 
+    cols = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with user_errors():
-        sc = load_scenario(scenario)
-        seconds = parse_duration(duration) if duration else sc.duration_s
+        seconds = parse_duration(duration) if duration else None
+        if len(scenario) > 1 or dask or scheduler:
+            from leonet.sweep import run_sweep
+
+            if db:
+                raise LeonetInputError("a sweep keeps one SQLite store per scenario; leave out --db",
+                                       field="db", value=db)
+            with Progress(*cols) as bar:
+                task = bar.add_task("scenarios", total=len(scenario))
+                for summary in run_sweep(scenario, seconds, out, scheduler=scheduler, use_dask=dask,
+                                         workers=workers, progress=lambda _: bar.advance(task, 1)):
+                    bar.console.print(f"{summary['scenario']}: {summary['slots']} slots, {summary['rows']} "
+                                      f"telemetry rows, {summary['incidents']} incidents → {summary['out']}")
+            return
+        sc = load_scenario(scenario[0])
+        seconds = sc.duration_s if seconds is None else seconds
         out.mkdir(parents=True, exist_ok=True)
         sim = Simulation(sc, db or f"sqlite:///{(out / 'leonet.sqlite').resolve()}")
-        cols = (TextColumn("[bold]slots"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
         with Progress(*cols) as bar:
-            task = bar.add_task("run", total=max(1, int(round(seconds / sc.slot_s))))
+            task = bar.add_task("slots", total=max(1, int(round(seconds / sc.slot_s))))
             summary = run_batch(sim, seconds, out, lambda n: bar.advance(task, n))
     typer.echo(f"{summary['slots']} slots, {summary['rows']} telemetry rows, {summary['incidents']} incidents → {out}")
 
@@ -110,10 +130,11 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
     app.state.runner = runner
     attach_dashboard(app)
     url = f"http://{host}:{port}/"
-    login = f"{url}#key={_login_key(app)}"
+    login = f"{url}#key={demo_login_key(app)}"
     typer.echo(f"leonet demo: {sc.name}, {len(sim.serials())} terminals, {sim.network().num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")
-    typer.echo(f"log in to the dashboard (one-time link, valid 12 h): {login}")
+    typer.echo(f"login link (role admin, a new key for this run, valid {DEMO_LINK_HOURS} h; anyone who has it can act "
+               f"as admin here): {login}")
     app.state.readiness.on_ready.append(lambda s: say(f"ready in {s:.1f} s: {url}"))
     if not no_browser:
         webbrowser.open(login)
@@ -123,15 +144,27 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
         runner.stop()
 
 
-def _login_key(app) -> str:
-    """A fresh admin key for the demo's login link (expires in 12 h; the dashboard trades it for a cookie)."""
+DEMO_LINK_OWNER = "leonet demo login link"
+DEMO_LINK_HOURS = 12  # as long as a dashboard session may last
+
+
+def demo_login_key(app) -> str:
+    """A new admin key for this run's login link, expiring in 12 h; the previous runs' link keys are revoked (each
+    audited), so an old link printed in a terminal's scrollback no longer signs anyone in."""
     from datetime import UTC, datetime, timedelta
 
+    from sqlalchemy import select
+
     from leonet.access import keys, tx
+    from leonet.store.models import ApiKey
 
     with tx.write(app.state.sessions) as session:
-        key, _ = keys.create(session, None, "admin", "demo login link", expires_at=datetime.now(UTC) + timedelta(
-            hours=12))
+        old = session.execute(select(ApiKey.id).where(ApiKey.owner == DEMO_LINK_OWNER,
+                                                      ApiKey.revoked_at.is_(None))).scalars().all()
+        for key_id in old:
+            keys.revoke(session, None, key_id, reason="a new leonet demo login link")
+        key, _ = keys.create(session, None, "admin", owner=DEMO_LINK_OWNER,
+                             expires_at=datetime.now(UTC) + timedelta(hours=DEMO_LINK_HOURS))
     return key
 
 
