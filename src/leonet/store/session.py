@@ -33,6 +33,7 @@ def normalise_url(url: str) -> str:
 # connection at a time, plus headroom for the live simulation's writer and the CLI. Never fewer than the threads that
 # can wait on the pool, so no request waits for a connection another waiting request holds.
 POOL_SIZE = 40
+POOL_IDLE = 4
 POOL_TIMEOUT_S = 10
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -71,8 +72,10 @@ def make_engine(url: str) -> Engine:
         return engine
     # No pool_pre_ping: its extra round trip per checkout tipped a 2-core box into queueing at 200 decisions/s;
     # connections are recycled after 30 min instead, and one that died with its server fails one request.
-    return create_engine(url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=POOL_TIMEOUT_S, pool_recycle=1800,
-                         connect_args={"connect_timeout": 5})
+    # At most POOL_SIZE connections; only POOL_IDLE of them are kept open when idle (many stores in one process,
+    # as in the test suite, must not exhaust the server's max_connections).
+    return create_engine(url, pool_size=POOL_IDLE, max_overflow=POOL_SIZE - POOL_IDLE, pool_timeout=POOL_TIMEOUT_S,
+                         pool_recycle=1800, connect_args={"connect_timeout": 5})
 
 
 def alembic_config(url: str) -> Config:
