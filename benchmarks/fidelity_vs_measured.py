@@ -105,8 +105,19 @@ def at_local_hour(sc, hour_local: float, lon_deg: float):
 
 
 def autocorr(x: np.ndarray, lag: int) -> float:
-    x = x[np.isfinite(x)] - np.nanmean(x)
+    x = x - np.mean(x)
     return float(np.dot(x[:-lag], x[lag:]) / np.dot(x, x)) if x.size > lag else float("nan")
+
+
+def periodicity_15s(x: np.ndarray) -> float:
+    """Autocorrelation at 15 s minus at 7 s of the series with its 15-s running mean removed (so the level steps
+    at handovers and the slow drift as satellites move do not mask a 15-s pattern); unserved seconds take the
+    median. > 0: a 15-s periodic structure."""
+    from scipy.ndimage import uniform_filter1d
+
+    x = np.where(np.isfinite(x), x, np.nanmedian(x))
+    hp = x - uniform_filter1d(x, 15, mode="nearest")
+    return autocorr(hp, 15) - autocorr(hp, 7)
 
 
 def main() -> int:
@@ -139,17 +150,16 @@ def main() -> int:
                     OOKLA_ME, 47.0, float(np.nanmedian(xu)), "ms", 0.35))
 
     # 2. Periodicity and spikes (all idle terminals pooled).
-    ac15, ac7, spike, jit = [], [], [], []
+    per, spike, jit = [], [], []
     for serial in (DE, LK, UA):
         x = lat_series(busy, serial)
-        ac15.append(autocorr(x, 15))
-        ac7.append(autocorr(x, 7))
+        per.append(periodicity_15s(x))
         sec = np.array([t.second for t in busy["seconds"][serial].t_utc])
         first = np.isin(sec, (12, 27, 42, 57))
         spike.append(np.nanmean(x[first]) - np.nanmedian(x[~first]))
         jit.append(np.nanmean(np.abs(np.diff(x))))
-    rows.append(Row("autocorrelation at 15 s minus at 7 s (> 0: 15-s periodic)", "pooled", HUSTON + "; Mohan et "
-                    "al. WWW'24", (0.0, 1.0), float(np.nanmean(ac15) - np.nanmean(ac7)), ""))
+    rows.append(Row("autocorr. 15 s minus 7 s, high-passed (> 0: 15-s periodic)", "pooled", HUSTON + "; Mohan et "
+                    "al. WWW'24", (0.0, 1.0), float(np.nanmean(per)), ""))
     rows.append(Row("spike at reconfiguration, 1-s mean above median", "pooled", AALBORG + " (peak 140 ms at "
                     "500 Hz; a 1-s mean sees a fraction)", (5.0, 140.0), float(np.nanmean(spike)), "ms"))
     rows.append(Row("mean successive 1-s latency difference", "pooled", HUSTON, 6.7, float(np.nanmean(jit)), "ms"))

@@ -15,6 +15,9 @@ RUNS = [
     ["bench_decisions.py"],
     ["bench_api_latency.py"],
     ["bench_slot.py"],
+    ["bench_population.py"],
+    ["bench_compare.py"],
+    ["fidelity_vs_measured.py", "--minutes", "6"],
     ["bench_location_check.py", "--out", "location_check.png"],
     ["bench_dish.py"],
 ]

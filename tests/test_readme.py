@@ -87,6 +87,8 @@ def _start(line: str, clone: Path, env: dict, port: int) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # every README block, servers included: minutes, longer on a loaded machine
 def test_every_readme_bash_block_runs_as_written(clone):
     blocks = _blocks("bash")
     assert len(blocks) >= 4

@@ -20,8 +20,7 @@ def test_decide_contract(tmp_path):
     positions.write_text("terminal,lat_deg,lon_deg,speed_kmh\nkyiv,50.45,30.52,0\nmoscow,55.75,37.62,0\n"
                          "atlantic,40.0,-30.0,0\nslubice,52.3503,14.5667,0\nfast,50.45,30.52,400\n")
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(app, ["decide", "--plan", "roam", "--positions", str(positions), "--out", str(out),
-                                      "--db", f"sqlite:///{tmp_path / 'd.sqlite'}"])
+    result = CliRunner().invoke(app, ["decide", "--plan", "roam", "--positions", str(positions), "--out", str(out)])
     assert result.exit_code == 0, result.output
     with out.open() as f:
         assert f.readline().strip().replace('"', "") == "terminal,code,reasons"
@@ -58,10 +57,11 @@ def test_serve_contract_with_env_admin_key(tmp_path):
         base = f"http://127.0.0.1:{port}"
         for _ in range(150):
             try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/api/v1/ready", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         assert httpx.get(f"{base}/api/v1/zones").status_code == 401
         r = httpx.get(f"{base}/api/v1/zones", headers={"Authorization": "Bearer k-admin-123"})
         assert r.status_code == 200 and r.json() == []

@@ -131,3 +131,31 @@ def test_records_hold_only_what_the_operator_knows(small_population, tmp_path):
                          .order_by(Transfer.seq)).scalars().all() == ["PL", "UA"]
         cols = {c.name for c in Terminal.__table__.columns} | {c.name for c in Account.__table__.columns}
         assert not {"diverted", "gps", "true_lat_deg"} & cols
+
+
+@pytest.mark.postgres
+def test_records_on_postgres_keep_sequences_usable(small_population, pg_url):
+    """Explicit ids on PostgreSQL: the sequences are moved past them, so the next ordinary insert works."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from leonet.access import service
+    from leonet.store.session import normalise_url
+
+    name = f"leonet_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    sessions = open_store(normalise_url(pg_url).rsplit("/", 1)[0] + f"/{name}")
+    p = generate(small_population, 0)
+    with sessions.begin() as s:
+        insert_records(s, p)
+    with sessions.begin() as s:
+        org = service.create_org(s, "t", "A new reseller", "reseller", "PL")
+        acct = service.create_account(s, "t", "ACC-NEW", "A new reseller", "roam", "PL")
+    with sessions() as s:
+        assert org.id > s.execute(select(func.count()).select_from(Organisation)).scalar_one() - 1
+        assert s.execute(select(func.count()).select_from(Terminal)).scalar_one() == 110
+        assert acct.id is not None

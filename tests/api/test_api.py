@@ -40,11 +40,12 @@ def test_reseller_records_only_sales_of_terminals_it_holds(client):
     h = auth(ADMIN)
     client.post("/api/v1/terminals", json={"serial": "ut-new-1", "kit_number": "KIT-9", "hardware_version":
                                            "rev4_prod2", "manufacturer": "SpaceX"}, headers=h)
-    sale = {"seller": "SpaceX", "buyer": "Kyiv Satcom", "at": "2026-01-02T00:00:00Z", "channel": "direct",
+    now = datetime.now(UTC)
+    sale = {"seller": "SpaceX", "buyer": "Kyiv Satcom", "at": now.isoformat(), "channel": "direct",
             "country": "UA"}
     assert client.post("/api/v1/terminals/ut-new-1/sales", json=sale, headers=auth(key)).status_code == 403
     assert client.post("/api/v1/terminals/ut-new-1/sales", json=sale, headers=h).status_code == 201
-    onward = {**sale, "seller": "Kyiv Satcom", "buyer": "Taras Melnyk", "at": "2026-01-03T00:00:00Z"}
+    onward = {**sale, "seller": "Kyiv Satcom", "buyer": "Taras Melnyk", "at": (now + timedelta(seconds=1)).isoformat()}
     assert client.post("/api/v1/terminals/ut-new-1/sales", json=onward, headers=auth(key)).status_code == 201
     assert client.get("/api/v1/zones", headers=auth(key)).status_code == 403
 

@@ -65,7 +65,9 @@ def browser(chromium_path, tmp_path_factory):
 
 
 def _open(browser, url):
-    page = browser.new_page(viewport={"width": 1400, "height": 850})
+    # Every view needs a key: the page sends the admin key on every request (the login flow is tested separately).
+    page = browser.new_page(viewport={"width": 1400, "height": 850},
+                            extra_http_headers={"Authorization": f"Bearer {KEY}"})
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -158,7 +160,8 @@ def test_drawing_a_zone_on_the_map_and_uploading_it(demo, browser):
     page.fill("#zone-reason", "drawn in the dashboard test")
     page.click("#zone-go")
     page.wait_for_function("document.getElementById('control-msg').textContent.startsWith('201')")
-    zones = httpx.get(f"{demo}/api/v1/live/zones", timeout=10).json()["features"]
+    zones = httpx.get(f"{demo}/api/v1/live/zones", timeout=10,
+                      headers={"Authorization": f"Bearer {KEY}"}).json()["features"]
     assert any(z["properties"]["name"] == "drawn monitoring zone" for z in zones)
     page.screenshot(path=str(ARTIFACTS / "dashboard-drawn-zone.png"))
     assert errors == []

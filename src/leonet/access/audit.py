@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from leonet.access import checkpoint as _checkpoint  # noqa: F401  (moves the checkpoint after commits)
 from leonet.store.models import AuditRecord
 
 GENESIS = "0" * 64
@@ -36,6 +37,7 @@ def append(session: Session, actor: str, action: str, payload: dict, at: datetim
                          hash=_digest(prev, seq, at, actor, action, payload))
     session.add(record)
     session.flush()
+    session.info["audit_head"] = (seq, record.hash)  # checkpointed after the commit (leonet.access.tx)
     return record
 
 

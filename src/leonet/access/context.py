@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -20,11 +21,51 @@ def _aware(t: datetime | None) -> datetime | None:
 
 
 def country_statuses(session: Session, at: datetime) -> dict[str, str]:
-    out = {}
-    for c in session.execute(select(Country)).scalars():
-        if (c.valid_from is None or _aware(c.valid_from) <= at) and (c.valid_to is None or at < _aware(c.valid_to)):
-            out[c.iso_a2] = c.status
-    return out
+    return _statuses_at(_country_rows(session), at)
+
+
+def _country_rows(session: Session) -> list[tuple]:
+    return [(c.iso_a2, c.status, _aware(c.valid_from), _aware(c.valid_to))
+            for c in session.execute(select(Country).order_by(Country.iso_a2)).scalars()]
+
+
+def _statuses_at(rows: list[tuple], at: datetime) -> dict[str, str]:
+    return {iso: status for iso, status, vf, vt in rows if (vf is None or vf <= at) and (vt is None or at < vt)}
+
+
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """The store's policy inputs read once (the expensive part), and the few values that depend on the instant
+    decided for (licensing validity, days abroad) derived per call: ``at(t)`` costs well under a millisecond, so
+    alternating instants never reload the store."""
+
+    base: PolicyContext
+    countries: list[tuple]
+    abroad_since_s: np.ndarray  # (A,) unix seconds, NaN = at home
+
+    def at(self, at: datetime) -> PolicyContext:
+        at = _aware(at)
+        statuses = tuple(sorted(_statuses_at(self.countries, at).items()))
+        status = _STATUS_MEMO.get(statuses)
+        if status is None:
+            status = country_status_array(dict(statuses))
+            if len(_STATUS_MEMO) > 64:
+                _STATUS_MEMO.clear()
+            _STATUS_MEMO[statuses] = status
+        abroad = np.where(np.isnan(self.abroad_since_s), 0.0, (at.timestamp() - self.abroad_since_s) / 86400)
+        return replace(self.base, at=at, country_status=status, abroad_days=abroad)
+
+
+_STATUS_MEMO: dict[tuple, np.ndarray] = {}
+
+
+def load_snapshot(session: Session) -> StoreSnapshot:
+    """Read every policy input from the store in this session's transaction."""
+    now = datetime.now(UTC)
+    base = load_context(session, now)
+    accts = session.execute(select(Account.abroad_since).order_by(Account.id)).scalars().all()
+    stamps = np.array([np.nan if a is None else _aware(a).timestamp() for a in accts], dtype=float)
+    return StoreSnapshot(base, _country_rows(session), stamps)
 
 
 def _country_index(codes: list[str]) -> np.ndarray:
@@ -53,7 +94,8 @@ def load_context(session: Session, at: datetime | None = None) -> PolicyContext:
     zones = [z for z in session.execute(select(Zone).order_by(Zone.id)).scalars()]
     rules = [ZoneRule(z.id, z.name, z.kind, zone_area(z.kind, z.geometry), _aware(z.valid_from), _aware(z.valid_to),
                       z.reason, z.max_speed_kmh) for z in zones]
-    entries = session.execute(select(WhitelistEntry)).scalars().all()
+    entries = [e for e in session.execute(select(WhitelistEntry)).scalars()
+               if e.valid_to is None or _aware(e.valid_to) > at]  # ended entries no longer exempt
     index_of_serial = {s: i for i, s in enumerate(serials.tolist())}
     zone_pos = {z.id: k for k, z in enumerate(zones)}
     listed = [[] for _ in zones]
@@ -106,3 +148,17 @@ def hypothetical_context(base: PolicyContext, plan: str, serials: np.ndarray, la
         allowed_keys=np.zeros(0, dtype=np.int64), has_allowed=np.zeros(m, dtype=bool), zones=base.zones,
         whitelist=[np.zeros(0, dtype=np.int64) for _ in base.zones.zones],
         speed_exempt=[np.zeros(0, dtype=np.int64) for _ in base.zones.zones], border_scale=base.border_scale)
+
+
+def shipped_context(at: datetime) -> PolicyContext:
+    """A context with no store: no terminals, accounts or zones (what-ifs fill in hypothetical terminals; the
+    caller sets the licensing statuses)."""
+    empty_i = np.zeros(0, dtype=np.int64)
+    empty_f = np.zeros(0, dtype=float)
+    return PolicyContext(
+        at=_aware(at), policy_version="shipped", country_status=country_status_array({}),
+        serials=np.array([], dtype="<U1"), account_of=empty_i, hardware_ok=np.zeros(0, dtype=bool), plan=empty_i,
+        status=np.array([], dtype=str), home=empty_i, service_lat=empty_f, service_lon=empty_f,
+        service_radius_km=empty_f, max_speed_kmh=empty_f, abroad_days=empty_f, allowed_keys=empty_i,
+        has_allowed=np.zeros(0, dtype=bool), zones=ZoneIndex([]), whitelist=[], speed_exempt=[],
+        data_cap_gb=empty_f, data_used_gb=empty_f, data_used_stamp=empty_f)

@@ -1,22 +1,20 @@
-"""Decide and record: run the policy against the store's current state and write every *change* of a
-terminal's state (its last decided code) to the audit log, in the caller's transaction."""
+"""Decide and record. The policy context is read from the store once per policy change (single flight: threads
+arriving together while it loads wait for that one load) and derived per instant; every decision is written to the
+decision history, and every *change* of a terminal's state (its last decided code) to the audit log."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leonet.access import audit
-from leonet.access.context import load_context
-from leonet.access.policy import BatchDecision, Decision, decide, decide_batch
-from leonet.store.models import AuditRecord, Terminal
-
-_CACHE: dict = {}
-_CACHE_LOCK = threading.Lock()
+from leonet.access.context import StoreSnapshot, load_snapshot
+from leonet.access.policy import BatchDecision, Decision, PolicyContext, decide, decide_batch
+from leonet.store.models import AuditRecord, DecisionRecord, Terminal
 
 
 def policy_epoch(session: Session) -> int:
@@ -25,53 +23,98 @@ def policy_epoch(session: Session) -> int:
         .scalar_one() or 0
 
 
-def cached_context(session: Session, at: datetime):
-    """The policy context, rebuilt only when a policy input changed (or the instant moved by > 60 s)."""
-    key = (str(session.get_bind().url), policy_epoch(session))
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key[0])
-        if hit is not None and hit[0] == key[1] and abs((hit[1].at - at).total_seconds()) <= 60:
-            ctx = hit[1]
-            return ctx if ctx.at == at else _at(ctx, at)
-    ctx = load_context(session, at)
-    with _CACHE_LOCK:
-        _CACHE[key[0]] = (key[1], ctx)
-    return ctx
+class PolicyCache:
+    """One ``StoreSnapshot`` per store URL, replaced atomically when the policy epoch moves."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[int, StoreSnapshot]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.loads = 0  # how many times the store was read (tests: simultaneous first requests load once)
+
+    def snapshot(self, session: Session) -> StoreSnapshot:
+        url = str(session.get_bind().url)
+        epoch = policy_epoch(session)
+        hit = self._entries.get(url)
+        if hit is not None and hit[0] >= epoch:
+            return hit[1]
+        with self._guard:
+            lock = self._locks.setdefault(url, threading.Lock())
+        with lock:  # single flight: the others wait here, then find the fresh entry
+            hit = self._entries.get(url)
+            if hit is not None and hit[0] >= epoch:
+                return hit[1]
+            snap = load_snapshot(session)
+            self.loads += 1
+            self._entries[url] = (epoch, snap)  # one assignment: readers see the old or the new, never a mix
+            return snap
+
+    def context(self, session: Session, at: datetime) -> PolicyContext:
+        return self.snapshot(session).at(at)
 
 
-def _at(ctx, at: datetime):
-    from dataclasses import replace
+POLICY = PolicyCache()
 
-    return replace(ctx, at=at)
+
+def cached_context(session: Session, at: datetime) -> PolicyContext:
+    """The policy context valid at ``at``, read from the store only when a policy input changed."""
+    return POLICY.context(session, at)
+
+
+def _zone_of(ctx: PolicyContext, lat, lon, at: datetime) -> int | None:
+    if lat is None or lon is None or not (np.isfinite(lat) and np.isfinite(lon)):
+        return None
+    for z, idx in enumerate(ctx.zones.members(np.array([float(lat)]), np.array([float(lon)]))):
+        if idx.size and ctx.zones.zones[z].active_at(at):
+            return ctx.zones.zones[z].zone_id
+    return None
+
+
+def _record(session: Session, actor: str, rows: list[dict]) -> None:
+    """Append decisions to the history and audit state changes, in the caller's (write) transaction."""
+    now = datetime.now(UTC)
+    serials = {r["serial"] for r in rows}
+    known = {t.serial: t for t in session.execute(select(Terminal).where(Terminal.serial.in_(serials))).scalars()}
+    session.add_all([DecisionRecord(recorded_at=now, actor=actor, **{k: v for k, v in r.items() if k != "value"})
+                     for r in rows])
+    for r in rows:
+        term = known.get(r["serial"])
+        if term is not None and term.last_code != r["value"]:
+            audit.append(session, actor, "terminal.state", {"serial": r["serial"], "from": term.last_code,
+                                                            "to": r["code"], "reasons": r["reasons"],
+                                                            "policy_version": r["policy_version"]})
+            term.last_code = r["value"]
+    session.flush()
+
+
+def _row(serial, d: Decision, lat, lon, speed, at, zone_id) -> dict:
+    finite = lambda v: None if v is None or not np.isfinite(v) else float(v)  # noqa: E731
+    return {"serial": serial, "at": at, "code": d.code.name, "value": int(d.code), "reasons": list(d.reasons),
+            "lat_deg": finite(lat), "lon_deg": finite(lon), "speed_kmh": float(speed or 0.0), "zone_id": zone_id,
+            "policy_version": d.policy_version}
 
 
 def decide_and_record(session: Session, actor: str, serial: str, lat_deg, lon_deg, at: datetime,
                       speed_kmh: float = 0.0) -> Decision:
     ctx = cached_context(session, at)
     d = decide(ctx, serial, lat_deg, lon_deg, at, speed_kmh)
-    term = session.get(Terminal, serial)
-    if term is not None and term.last_code != int(d.code):
-        audit.append(session, actor, "terminal.state", {"serial": serial, "from": term.last_code,
-                                                        "to": d.code.name, "reasons": d.reasons,
-                                                        "policy_version": d.policy_version})
-        term.last_code = int(d.code)
+    _record(session, actor, [_row(serial, d, lat_deg, lon_deg, speed_kmh, at, _zone_of(ctx, lat_deg, lon_deg, at))])
     return d
 
 
 def decide_many_and_record(session: Session, actor: str, serials: list[str], lat_deg, lon_deg, at: datetime,
                            speed_kmh) -> BatchDecision:
     ctx = cached_context(session, at)
-    result = decide_batch(ctx, np.asarray(serials), np.asarray(lat_deg, dtype=float),
-                          np.asarray(lon_deg, dtype=float), at, np.asarray(speed_kmh, dtype=float))
-    known = {t.serial: t for t in session.execute(select(Terminal).where(Terminal.serial.in_(set(serials))))
-             .scalars()}
-    for i, serial in enumerate(serials):  # only terminals whose state changed produce a record
-        term = known.get(serial)
-        code = int(result.codes[i])
-        if term is not None and term.last_code != code:
-            audit.append(session, actor, "terminal.state", {"serial": serial, "from": term.last_code,
-                                                            "to": result.decision(i).code.name,
-                                                            "reasons": result.reasons(i),
-                                                            "policy_version": result.policy_version})
-            term.last_code = code
+    lat, lon = np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
+    speed = np.asarray(speed_kmh, dtype=float)
+    result = decide_batch(ctx, np.asarray(serials), lat, lon, at, speed)
+    zone_ids = np.full(lat.size, -1, dtype=np.int64)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    members = ctx.zones.members(np.where(ok, lat, 0.0), np.where(ok, lon, 0.0)) if ok.any() else []
+    for z in range(len(members) - 1, -1, -1):  # the first active zone wins, as in _zone_of
+        if ctx.zones.zones[z].active_at(at):
+            idx = members[z][ok[members[z]]]
+            zone_ids[idx] = ctx.zones.zones[z].zone_id
+    _record(session, actor, [_row(s, result.decision(i), lat[i], lon[i], speed[i], at,
+                                  None if zone_ids[i] < 0 else int(zone_ids[i])) for i, s in enumerate(serials)])
     return result

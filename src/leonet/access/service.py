@@ -43,6 +43,10 @@ def _not_future(t: datetime, field: str) -> datetime:
     return t
 
 
+def _iso_or_none(t: datetime | None) -> str | None:
+    return None if t is None else _aware(t).isoformat()
+
+
 def _choice(value: str, options: tuple[str, ...], field: str) -> str:
     if value not in options:
         raise LeonetInputError(f"must be one of {', '.join(options)}", field=field, value=value)
@@ -89,7 +93,10 @@ def set_country(session: Session, actor: str, iso_a2: str, name: str, status: st
     c.valid_from, c.valid_to, c.gateway_required_in_country = valid_from, valid_to, gateway_required_in_country
     session.add(c)
     session.flush()
-    audit.append(session, actor, "country.set", {"iso_a2": iso_a2, "status": status, "source": source})
+    audit.append(session, actor, "country.set", {"iso_a2": iso_a2, "name": name, "status": status, "source": source,
+                                                 "valid_from": _iso_or_none(valid_from),
+                                                 "valid_to": _iso_or_none(valid_to),
+                                                 "gateway_required_in_country": gateway_required_in_country})
     return c
 
 
@@ -120,7 +127,9 @@ def create_terminal(session: Session, actor: str, serial: str, kit_number: str, 
     session.add(term)
     _flush(session, "terminal", "kit_number", kit_number)
     audit.append(session, actor, "terminal.create", {"serial": serial, "kit_number": kit_number,
-                                                     "manufacturer": maker.name})
+                                                     "manufacturer": maker.name, "holder_id": maker.id,
+                                                     "hardware_version": hardware_version,
+                                                     "software_version": software_version})
     return term
 
 
@@ -132,13 +141,16 @@ def record_sale(session: Session, actor: str, serial: str, seller: str, buyer: s
     from_org, to_org = get_org(session, seller), get_org(session, buyer)
     if acting_org_id is not None and from_org.id != acting_org_id:
         raise Forbidden("a reseller may record only its own sales")
-    if term.holder_id != from_org.id:
-        holder = session.get(Organisation, term.holder_id)
-        raise Conflict(f"field 'seller', value {seller!r}: does not hold terminal {serial} "
-                       f"(held by {holder.name if holder else term.holder_id})")
+    if term.holder_id != from_org.id:  # never name the holder: it may be another reseller's business
+        raise Conflict(f"field 'seller', value {seller!r}: does not hold terminal {serial}")
     if from_org.id == to_org.id:
         raise LeonetInputError("seller and buyer are the same", field="buyer", value=buyer)
+    if to_org.kind == "manufacturer":
+        raise LeonetInputError("a terminal is not sold back to a manufacturer (record a return as an indirect "
+                               "sale to a distributor)", field="buyer", value=buyer)
     at = _not_future(at, "at")
+    if at < _aware(term.created_at):
+        raise LeonetInputError("is before the terminal was made", field="at", value=at.isoformat())
     _choice(channel, ("direct", "indirect"), "channel")
     _iso(country, "country")
     last = session.execute(select(Transfer).where(Transfer.terminal_serial == serial)
@@ -153,7 +165,8 @@ def record_sale(session: Session, actor: str, serial: str, seller: str, buyer: s
     _flush(session, "sale", "serial", serial)
     audit.append(session, actor, "sale.record", {"serial": serial, "seq": seq, "from": from_org.name,
                                                  "to": to_org.name, "channel": channel, "country": country,
-                                                 "at": at.isoformat()})
+                                                 "at": at.isoformat(), "from_id": from_org.id, "to_id": to_org.id,
+                                                 "recorded_by": actor})
     return transfer
 
 
@@ -217,8 +230,12 @@ def create_account(session: Session, actor: str, number: str, customer: str, pla
                    data_used_gb=0.0)
     session.add(acct)
     _flush(session, "account", "number", number)
-    audit.append(session, actor, "account.create", {"number": number, "customer": cust.name, "plan": plan,
-                                                    "status": status, "home_country": home_country})
+    audit.append(session, actor, "account.create", {
+        "id": acct.id, "number": number, "customer": cust.name, "customer_id": cust.id, "plan": plan,
+        "status": status, "home_country": home_country, "service_lat_deg": acct.service_lat_deg,
+        "service_lon_deg": acct.service_lon_deg, "service_radius_km": acct.service_radius_km,
+        "allowed_regions": acct.allowed_regions, "max_speed_kmh": max_speed_kmh,
+        "abroad_since": _iso_or_none(abroad_since), "data_cap_gb": data_cap_gb})
     return acct
 
 
@@ -255,7 +272,8 @@ def activate(session: Session, actor: str, serial: str, account_number: str) -> 
     acct = get_account(session, account_number)
     term.account_id = acct.id
     session.flush()
-    audit.append(session, actor, "terminal.activate", {"serial": serial, "account": account_number})
+    audit.append(session, actor, "terminal.activate", {"serial": serial, "account": account_number,
+                                                       "account_id": acct.id})
     return term
 
 
@@ -276,7 +294,9 @@ def create_zone(session: Session, actor: str, name: str, kind: str, geometry: di
                 reason=reason, max_speed_kmh=max_speed_kmh, created_by=actor)
     session.add(zone)
     _flush(session, "zone", "name", name)
-    audit.append(session, actor, "zone.create", {"id": zone.id, "name": zone.name, "kind": kind, "reason": reason})
+    audit.append(session, actor, "zone.create", {"id": zone.id, "name": zone.name, "kind": kind, "reason": reason,
+                                                 "geometry": geometry, "valid_from": _iso_or_none(valid_from),
+                                                 "valid_to": _iso_or_none(valid_to), "max_speed_kmh": max_speed_kmh})
     return zone
 
 
@@ -294,7 +314,7 @@ def whitelist(session: Session, actor: str, zone_id: int, serial: str, speed_exe
                            added_at=datetime.now(UTC))
     session.add(entry)
     _flush(session, "whitelist entry", "serial", serial)
-    audit.append(session, actor, "whitelist.add", {"zone": zone.name, "serial": serial,
+    audit.append(session, actor, "whitelist.add", {"zone": zone.name, "zone_id": zone.id, "serial": serial,
                                                    "speed_exempt": speed_exempt})
     return entry
 

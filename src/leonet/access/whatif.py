@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from leonet.access.context import hypothetical_context, load_context
+from leonet.access.context import hypothetical_context, load_context, shipped_context
 from leonet.access.policy import decide_batch
 from leonet.access.seed import licensing_rows
 from leonet.errors import LeonetInputError
@@ -59,16 +59,20 @@ def read_positions(path: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.nd
 def decide_csv(plan: str, positions: Path, out: Path, db: str | None, at: str | None) -> tuple[int, Counter]:
     when = parse_utc(at, field="at") if at else datetime.now(UTC)
     names, lat, lon, speed = read_positions(positions)
-    from leonet.store.session import open_store
+    if db is None:  # no store: the shipped licensing table and borders alone
+        base = shipped_context(when)
+    else:
+        from leonet.store.session import open_existing
 
-    with open_store(db)() as session:
-        base = load_context(session, when)
+        sessions = open_existing(db)
+        with sessions() as session:
+            base = load_context(session, when)
     # The shipped licensing table is the reference for what-ifs (the database's rows, if any, take precedence).
     from leonet.access.policy import country_status_array
 
     statuses = {r["iso_a2"]: r["status"] for r in licensing_rows()}
-    stored = {c: s for c, s in _stored_statuses(db, when).items()}
-    statuses.update(stored)
+    if db is not None:
+        statuses.update(_stored_statuses(db, when))
     base.country_status = country_status_array(statuses)
     ids = np.array([f"{i:09d}" for i in range(len(names))])
     ctx = hypothetical_context(base, plan, ids, lat, lon)
@@ -82,7 +86,7 @@ def decide_csv(plan: str, positions: Path, out: Path, db: str | None, at: str | 
 
 def _stored_statuses(db: str | None, when: datetime) -> dict[str, str]:
     from leonet.access.context import country_statuses
-    from leonet.store.session import open_store
+    from leonet.store.session import open_existing
 
-    with open_store(db)() as session:
+    with open_existing(db)() as session:
         return country_statuses(session, when)

@@ -171,7 +171,8 @@ def apply_policy(session: Session, policy: Policy, actor: str = "policy", replac
             session.execute(insert(WhitelistEntry), [
                 {"zone_id": ids[rule.zone], "terminal_serial": s, "speed_exempt": rule.speed_exempt,
                  "added_by": actor, "added_at": now} for s in serials])
-        audit.append(session, actor, "whitelist.bulk_add", {"zone": rule.zone, "count": len(serials),
+        audit.append(session, actor, "whitelist.bulk_add", {"zone": rule.zone, "zone_id": ids[rule.zone],
+                                                            "count": len(serials),
                                                             "speed_exempt": rule.speed_exempt,
                                                             "digest": hashlib.sha256("\n".join(serials).encode())
                                                             .hexdigest()[:16]})

@@ -16,6 +16,10 @@ def status_page(request: Request) -> str:
     sim = request.app.state.live
     if sim is None:
         return "<p>leonet API: see <a href='/docs'>/docs</a></p>"
+    who, _ = request.app.state.auth.resolve(request.headers.get("authorization"), request.cookies.get("leonet_session"))
+    if who is None or who.role not in ("admin", "regulator", "viewer"):  # terminal positions need a key
+        return "<p>leonet demo: log in (POST /api/v1/session with your key) to see the live terminals; API: " \
+               "<a href='/docs'>/docs</a></p>"
     rows = []
     for s in sim.serials():
         t = sim.terminal(s)

@@ -5,28 +5,45 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from sqlalchemy import select
 
-from leonet.cli.common import user_errors
+from leonet.cli.common import ensure_port_free, say, user_errors
 
 db_app = typer.Typer(help="Database schema and seed data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
+CHECKPOINT_HELP = "Head checkpoint file (default $LEONET_AUDIT_CHECKPOINT, or <sqlite file>.audit-head.json)."
+HOST_HELP = "Interface to bind; beyond localhost every endpoint still needs a key (except health and docs)."
 DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $LEONET_DB or sqlite:///leonet.sqlite."
 
 
 def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
           db: str = typer.Option(None, "--db", help=DB_HELP),
-          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0: every interface).")) -> None:
+          host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP)) -> None:
     """Run the REST API (OpenAPI at /docs); creates/upgrades the schema on first start."""
+    import time
+
+    started = time.monotonic()
+    ensure_port_free(host, port)
     import uvicorn
 
     from leonet.api.app import create_app
+    from leonet.store.session import default_url, display_url, normalise_url
 
+    url = normalise_url(db or default_url())
+    say(f"leonet serve: opening the store {display_url(url)} (schema upgraded to head if needed)")
     with user_errors():
-        app = create_app(db)
+        app = create_app(url, started_monotonic=started)
     from leonet.web.serve import attach_dashboard
 
     attach_dashboard(app)
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    say(f"listening on {base}/ — loading the policy context (borders, licensing, zones); "
+        f"{base}/api/v1/ready answers 200 when done")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        say(f"note: bound to {host}: reachable beyond this machine; every endpoint except health, readiness and "
+            "docs needs a key")
+    app.state.readiness.on_ready.append(lambda s: say(f"ready in {s:.1f} s: {base}/  (API docs {base}/docs)"))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -72,19 +89,36 @@ def decide(
 
 
 @audit_app.command("verify")
-def audit_verify(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """Walk the hash chain; exit 1 and list the problems if any record was edited or deleted."""
+def audit_verify(db: str = typer.Option(None, "--db", help=DB_HELP),
+                 checkpoint: Path = typer.Option(None, "--checkpoint", help=CHECKPOINT_HELP)) -> None:
+    """Prove the state: walk the hash chain, compare its head with the checkpoint kept outside the database (a
+    deleted tail or a rewritten, re-chained history), and replay the log against the state tables (direct edits,
+    by table and key). Exit 1 listing the problems; exit 2 if the database does not exist or has no schema."""
     from leonet.access import audit
-    from leonet.store.session import open_store
+    from leonet.access import checkpoint as cp
+    from leonet.access.reconcile import reconcile
+    from leonet.store.models import AuditRecord
+    from leonet.store.session import default_url, normalise_url, open_existing
 
-    with open_store(db)() as session:
-        problems = audit.verify(session)
-        n = audit.count(session)
-    if problems:
-        for p in problems:
+    with user_errors():
+        url = normalise_url(db or default_url())
+        sessions = open_existing(url)
+        with sessions() as session:
+            problems = audit.verify(session)
+            n = audit.count(session)
+            hashes = {seq: h for seq, h in session.execute(select(AuditRecord.seq, AuditRecord.hash))}
+            cp_problems, notes = cp.check(hashes, max(hashes, default=0),
+                                          checkpoint if checkpoint is not None else cp.path_for(url))
+            state_problems = reconcile(session)
+        sessions.kw["bind"].dispose()
+    for note in notes:
+        say(f"note: {note}")
+    everything = problems + cp_problems + state_problems
+    if everything:
+        for p in everything:
             typer.echo(f"TAMPERED: {p}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"audit log intact: {n} records")
+    typer.echo(f"audit log intact: {n} records; checkpoint matches; state tables agree with the log")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from leonet.cli.common import user_errors
+from leonet.errors import LeonetInputError
 
 
 def parse_duration(text: str) -> float:
@@ -21,27 +22,46 @@ def parse_duration(text: str) -> float:
     return h * 3600 + mi * 60 + s
 
 
-def run(scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+def run(scenario: list[Path] = typer.Argument(..., help="Scenario TOML file(s); several make a sweep."),
         duration: str = typer.Option(None, "--duration", help="e.g. 1h, 15m, 900 (default: the scenario's)."),
-        out: Path = typer.Option(..., "--out", help="Output directory."),
-        db: str = typer.Option(None, "--db", help="Store URL (default: a SQLite file in the output directory).")
+        out: Path = typer.Option(..., "--out", help="Output directory (a sweep: one sub-folder per scenario)."),
+        db: str = typer.Option(None, "--db", help="Store URL (default: a SQLite file in the output directory)."),
+        dask: bool = typer.Option(False, "--dask", help="Run the scenarios on a local Dask cluster."),
+        scheduler: str = typer.Option(None, "--scheduler", help="Run the scenarios on the Dask scheduler at this "
+                                                               "address, e.g. tcp://HOST:8786."),
+        workers: int = typer.Option(None, "--workers", help="Local Dask workers (default 2)."),
         ) -> None:
-    """Run a scenario as a batch: telemetry, incidents (JSON + report with map) and plots into OUT."""
+    """Run a scenario as a batch: telemetry, incidents (JSON + report with map) and plots into OUT. Several
+    scenarios (a sweep) run independently into OUT/<file stem>/, serially or on Dask with the same files."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from leonet.scenario import load_scenario
     from leonet.sim.engine import Simulation
     from leonet.sim.runner import run_batch
 
+    cols = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with user_errors():
-        sc = load_scenario(scenario)
-        seconds = parse_duration(duration) if duration else sc.duration_s
+        seconds = parse_duration(duration) if duration else None
+        if len(scenario) > 1 or dask or scheduler:
+            from leonet.sweep import run_sweep
+
+            if db:
+                raise LeonetInputError("a sweep keeps one SQLite store per scenario; leave out --db",
+                                       field="db", value=db)
+            with Progress(*cols) as bar:
+                task = bar.add_task("scenarios", total=len(scenario))
+                for summary in run_sweep(scenario, seconds, out, scheduler=scheduler, use_dask=dask,
+                                         workers=workers, progress=lambda _: bar.advance(task, 1)):
+                    bar.console.print(f"{summary['scenario']}: {summary['slots']} slots, {summary['rows']} "
+                                      f"telemetry rows, {summary['incidents']} incidents → {summary['out']}")
+            return
+        sc = load_scenario(scenario[0])
+        seconds = sc.duration_s if seconds is None else seconds
         out.mkdir(parents=True, exist_ok=True)
         sim = Simulation(sc, db or f"sqlite:///{(out / 'leonet.sqlite').resolve()}")
-        cols = (TextColumn("[bold]slots"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
         with Progress(*cols) as bar:
-            task = bar.add_task("run", total=max(1, int(round(seconds / sc.slot_s))))
+            task = bar.add_task("slots", total=max(1, int(round(seconds / sc.slot_s))))
             summary = run_batch(sim, seconds, out, lambda n: bar.advance(task, n))
     typer.echo(f"{summary['slots']} slots, {summary['rows']} telemetry rows, {summary['incidents']} incidents → {out}")
 
@@ -74,9 +94,15 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
          scenario: Path = typer.Option(None, "--scenario", help="Scenario TOML (default: the shipped one)."),
          db: str = typer.Option(None, "--db", help="Store URL (default: .leonet/demo.sqlite)."),
          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0: every interface).")) -> None:
-    """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/."""
-    import os
+    """Run the default scenario live (real time × --speed) with the API on http://127.0.0.1:PORT/; prints a
+    one-time login link (http://127.0.0.1:PORT/#key=…) for the dashboard."""
+    import time
     import webbrowser
+
+    from leonet.cli.common import ensure_port_free, say
+
+    started = time.monotonic()
+    ensure_port_free(host, port)
 
     import uvicorn
 
@@ -92,26 +118,41 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
         if db is None:
             Path(".leonet").mkdir(exist_ok=True)
             db = f"sqlite:///{Path('.leonet/demo.sqlite').resolve()}"
+        say(f"leonet demo: building '{sc.name}' (constellation, ground stations, routing, example data)…")
         sim = Simulation(sc, db)
     from leonet.web.serve import attach_dashboard, dashboard_built
 
     runner = LiveRunner(sim, speed).start()
     # The built dashboard owns "/"; without it (no npm at install time) a plain status page does.
     routers = [sim_router.router] + ([] if dashboard_built() else [status_router])
-    app = create_app(db, extra_routers=routers, live=sim)
+    with user_errors():
+        app = create_app(db, extra_routers=routers, live=sim, started_monotonic=started)
     app.state.runner = runner
     attach_dashboard(app)
     url = f"http://{host}:{port}/"
+    login = f"{url}#key={_login_key(app)}"
     typer.echo(f"leonet demo: {sc.name}, {len(sim.serials())} terminals, {sim.network().num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")
-    if not os.environ.get("LEONET_ADMIN_KEY"):
-        typer.echo("tip: set LEONET_ADMIN_KEY to use the authenticated API")
+    typer.echo(f"log in to the dashboard (one-time link, valid 12 h): {login}")
+    app.state.readiness.on_ready.append(lambda s: say(f"ready in {s:.1f} s: {url}"))
     if not no_browser:
-        webbrowser.open(url)
+        webbrowser.open(login)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         runner.stop()
+
+
+def _login_key(app) -> str:
+    """A fresh admin key for the demo's login link (expires in 12 h; the dashboard trades it for a cookie)."""
+    from datetime import UTC, datetime, timedelta
+
+    from leonet.access import keys, tx
+
+    with tx.write(app.state.sessions) as session:
+        key, _ = keys.create(session, None, "admin", "demo login link", expires_at=datetime.now(UTC) + timedelta(
+            hours=12))
+    return key
 
 
 def register(app: typer.Typer) -> None:

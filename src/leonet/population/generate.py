@@ -195,10 +195,6 @@ def _gps(group, n, rng):
     return gps, slat, slon
 
 
-def _serials(name: str, n: int) -> np.ndarray:
-    return np.char.add(f"ut-{name}-", np.char.zfill(np.arange(n).astype(str), 7))
-
-
 def generate(spec: Population, seed: int, duration_s: float = 3600.0, base_dir: Path | None = None
              ) -> PopulationArrays:
     """The population's terminals (see ``PopulationArrays``); ``base_dir`` resolves relative GeoJSON paths."""
@@ -215,7 +211,7 @@ def generate(spec: Population, seed: int, duration_s: float = 3600.0, base_dir: 
         speed = np.where(plan == PLANS.index("residential"), 0.0, speed)  # a home dish does not drive
         lat1, lon1 = np.where(speed > 0, lat1, lat), np.where(speed > 0, lon1, lon)
         gps, slat, slon = _gps(g, n, rng)
-        parts.append(dict(serial=_serials(g.name, n), group=np.full(n, len(names)), diverted=np.zeros(n, bool),
+        parts.append(dict(serial=np.zeros(n, dtype="<U11"), group=np.full(n, len(names)), diverted=np.zeros(n, bool),
                           lat0_deg=lat, lon0_deg=lon, lat1_deg=lat1, lon1_deg=lon1, speed_kmh=speed, plan=plan,
                           gps=gps, spoof_lat_deg=slat, spoof_lon_deg=slon,
                           account_country=np.full(n, g.home, dtype="<U2"), route=np.full(n, -1),
@@ -237,7 +233,7 @@ def generate(spec: Population, seed: int, duration_s: float = 3600.0, base_dir: 
         rank[order] = np.arange(n) - np.searchsorted(r_local[order], r_local[order])
         key = r_local * 10_000_000 + rank // kpa
         _, account_key = np.unique(key, return_inverse=True)
-        parts.append(dict(serial=_serials(g.name, n), group=np.full(n, len(names)), diverted=np.ones(n, bool),
+        parts.append(dict(serial=np.zeros(n, dtype="<U11"), group=np.full(n, len(names)), diverted=np.ones(n, bool),
                           lat0_deg=lat, lon0_deg=lon, lat1_deg=lat1, lon1_deg=lon1, speed_kmh=speed,
                           plan=np.full(n, PLANS.index(g.plan)), gps=gps, spoof_lat_deg=slat, spoof_lon_deg=slon,
                           account_country=np.array([r.account_country for r in g.routes], dtype="<U2")[r_local],
@@ -252,4 +248,7 @@ def generate(spec: Population, seed: int, duration_s: float = 3600.0, base_dir: 
     # Account keys unique across groups.
     offsets = np.cumsum([0] + [int(p["account_key"].max()) + 1 if p["account_key"].size else 0 for p in parts])
     cat["account_key"] = np.concatenate([p["account_key"] + offsets[i] for i, p in enumerate(parts)])
+    # Serials say nothing about a terminal's group: numbered in a seeded random order over the whole population.
+    order = _rng(seed, 999_999).permutation(cat["group"].size)
+    cat["serial"] = np.char.add("ut-", np.char.zfill(order.astype(str), 8))
     return PopulationArrays(**cat, group_names=names, group_country=countries, routes=routes)

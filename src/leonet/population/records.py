@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from leonet.access import audit
@@ -56,8 +56,8 @@ def insert_records(session: Session, pop: PopulationArrays, actor: str = "popula
     for k, name in enumerate(pop.group_names):
         if pop.group_country[k] or not any(r["group"] == name for r in pop.routes):
             home = str(pop.account_country[pop.group == k][0]) if (pop.group == k).any() else "US"
-            legit_dist[k] = org(f"Authorised distributor ({name}, {home})", "distributor", home)
-    traders = [[org(f"Trader {i} of route {r + 1} ({route['group']}, {route['chain'][i]})",
+            legit_dist[k] = org(f"Authorised distributor {home} {k + 1}", "distributor", home)
+    traders = [[org(f"{'Distributor' if i == 1 else 'Reseller'} {route['chain'][i]} {r + 1}.{i}",
                     "distributor" if i == 1 else "reseller", route["chain"][i])
                 for i in range(1, len(route["chain"]) - 1)] for r, route in enumerate(pop.routes)]
     # One customer (organisation) and one account per account key.
@@ -107,11 +107,12 @@ def insert_records(session: Session, pop: PopulationArrays, actor: str = "popula
     terminals = [{"serial": s, "kit_number": "KIT-" + s[3:], "hardware_version": HARDWARE,
                   "software_version": SOFTWARE, "holder_id": int(h), "account_id": int(a), "created_at": MADE_AT}
                  for s, h, a in zip(pop.serial.tolist(), holder.tolist(), acct_of_terminal.tolist(), strict=True)]
-    session.execute(insert(Organisation), orgs)
-    session.execute(insert(Account), accounts)
-    session.execute(insert(Terminal), terminals)
+    # Core inserts on the tables (one executemany each; the ORM's bulk path would split them by NULL pattern).
+    session.execute(Organisation.__table__.insert(), orgs)
+    session.execute(Account.__table__.insert(), accounts)
+    session.execute(Terminal.__table__.insert(), terminals)
     if transfers:
-        session.execute(insert(Transfer), transfers)
+        session.execute(Transfer.__table__.insert(), transfers)
     if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences past them
         for table in ("organisations", "accounts"):
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

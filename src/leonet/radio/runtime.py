@@ -1,6 +1,6 @@
 """The radio layer inside the living system: per slot, for all terminals at once, weather → SINR → MODCOD →
 capacity → achieved throughput, and the slot's mean pop-ping latency and drop; on demand, one terminal's seconds
-(the dish's 1-s history). Climatology is read once per scheduler cell and cached."""
+(the dish's 1-s history). Climatology is read once per 1° grid node and cached."""
 
 from __future__ import annotations
 
@@ -67,38 +67,53 @@ class RadioRuntime:
         self.dish_eirp = np.array([dishes[n].tx_eirp_dbw for n in names])
         self._climate_cells = np.zeros(0, dtype=np.uint64)
         self._climate = Climate(np.zeros(0), np.zeros(0), np.zeros(0))
+        self._last_key: tuple[np.ndarray, Climate] | None = None
         self.records: OrderedDict[int, RadioRecord] = OrderedDict()
 
     # -- climatology ---------------------------------------------------------------------------------------
-    def climate(self, cells: np.ndarray, lat_deg: np.ndarray, lon_deg: np.ndarray) -> Climate:
-        """Per terminal, from its cell (read at the first terminal position seen in each new cell)."""
-        cells = np.asarray(cells, dtype=np.uint64)
-        new, first = np.unique(cells, return_index=True)
-        missing = ~np.isin(new, self._climate_cells)
-        if missing.any():
-            idx = first[missing]
-            c = Climate.at(np.nan_to_num(lat_deg[idx]), np.nan_to_num(lon_deg[idx]), linkbudget.DOWNLINK_GHZ)
-            self._climate_cells = np.concatenate([self._climate_cells, new[missing]])
+    def climate(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> Climate:
+        """Per point, from the ITU-R maps read at the nearest node of a 1° grid (the maps' own resolution is
+        0.25°–1.5°; at Ku band the difference is a few hundredths of a dB). Nodes are read once and cached."""
+        la = np.clip(np.round(np.nan_to_num(np.asarray(lat_deg, float))), -90, 90).astype(np.int64)
+        lo = np.mod(np.round(np.nan_to_num(np.asarray(lon_deg, float))) + 180, 360).astype(np.int64) - 180
+        key = ((la + 90) * 360 + (lo + 180)).astype(np.uint64)
+        if self._last_key is not None and self._last_key[0].shape == key.shape and np.array_equal(self._last_key[0],
+                                                                                                   key):
+            return self._last_key[1]  # terminals did not change grid node (most slots)
+        new = np.unique(key)
+        missing = new[~np.isin(new, self._climate_cells)]
+        if missing.size:
+            k = missing.astype(np.int64)
+            c = Climate.at(k // 360 - 90.0, k % 360 - 180.0, linkbudget.DOWNLINK_GHZ)
+            self._climate_cells = np.concatenate([self._climate_cells, missing])
             self._climate = Climate(*(np.concatenate([a, b]) for a, b in zip(
                 (self._climate.rain_height_km, self._climate.gas_zenith_db, self._climate.cloud_zenith_db),
                 (c.rain_height_km, c.gas_zenith_db, c.cloud_zenith_db), strict=True)))
             order = np.argsort(self._climate_cells)
             self._climate_cells = self._climate_cells[order]
             self._climate = self._climate.take(order)
-        return self._climate.take(np.searchsorted(self._climate_cells, cells))
+        out = self._climate.take(np.searchsorted(self._climate_cells, key))
+        self._last_key = (key, out)
+        return out
 
     # -- one slot ------------------------------------------------------------------------------------------
-    def background_mbps(self, cells: np.ndarray, slot_index: int, t_unix_s: float, lon_deg) -> np.ndarray:
+    def background_mbps(self, cells: np.ndarray, slot_index: int, t_unix_s: float, lon_deg,
+                        unique=None) -> np.ndarray:
         """Demand of each cell's other subscribers this slot (per terminal, from its cell): Gamma-bursty around
-        the diurnal mean, drawn from (seed, slot, cell) so every terminal of a cell sees the same value."""
+        the diurnal mean, drawn from (seed, slot, cell) so every terminal of a cell sees the same value.
+        ``unique``: np.unique(cells, return_index=True, return_inverse=True) if the caller has it."""
         r = self.radio
-        mean = r.subscribers_per_cell * r.mean_busy_hour_mbps * demand.diurnal_factor(t_unix_s, lon_deg)
+        cells = np.asarray(cells, dtype=np.uint64)
+        uniq, first, inv = unique if unique is not None else np.unique(cells, return_index=True,
+                                                                        return_inverse=True)
+        mean = r.subscribers_per_cell * r.mean_busy_hour_mbps * demand.diurnal_factor(
+            t_unix_s, np.asarray(lon_deg, float)[first])
         if r.burst_cv <= 0:
-            return mean
-        u = noise.uniform(self.seed, slot_index, np.asarray(cells, dtype=np.uint64), np.zeros(1, np.int64), 11)[:, 0]
+            return mean[inv]
+        u = noise.uniform(self.seed, slot_index, uniq, np.zeros(1, np.int64), 11)[:, 0]
         shape = 1.0 / r.burst_cv ** 2
         draw = gammaincinv(shape, np.clip(u, 1e-12, 1 - 1e-12)) * np.maximum(mean, 1e-12) / shape  # Gamma inverse CDF
-        return np.where(mean > 0, draw, 0.0)
+        return np.where(mean > 0, draw, 0.0)[inv]
 
     def offered_mbps(self, peak_mbps: np.ndarray, slot_index: int, t_unix_s: float, lon_deg) -> np.ndarray:
         """The scenario terminals' offered load: their peak demand, or on/off bursty around a busy-hour mean."""
@@ -118,12 +133,13 @@ class RadioRuntime:
         m = sat.size
         served = (sat >= 0) & np.isfinite(np.asarray(rtt_ms, float))
         rain = weather.rain_mm_h(self.weather, lat, lon, t_s)
-        _, cell_id = np.unique(cells, return_inverse=True)
+        cell_unique = np.unique(cells, return_index=True, return_inverse=True)
+        cell_id = cell_unique[2]
         beam = np.where(served, sat.astype(np.int64) * (int(cell_id.max()) + 1 if m else 1) + cell_id, -1)
         if self.radio.enabled and served.any():
-            out = model.slot(self.radio, beam, lat, el_deg, range_km, rain, self.climate(cells, lat, lon),
+            out = model.slot(self.radio, beam, lat, el_deg, range_km, rain, self.climate(lat, lon),
                              self.dish_gt, self.dish_eirp, self.offered_mbps(peak_mbps, slot_index, t_unix_s, lon),
-                             self.background_mbps(cells, slot_index, t_unix_s, np.nan_to_num(lon)))
+                             self.background_mbps(cells, slot_index, t_unix_s, np.nan_to_num(lon), cell_unique))
         else:
             out = model.RadioSlot.empty(m)
         lat_ms, drop = latency.slot_mean(np.where(served, rtt_ms, np.nan), range_km, out.utilisation, self.slot_s,

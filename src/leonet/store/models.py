@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -101,16 +102,25 @@ class WhitelistEntry(Base):
     speed_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     added_by: Mapped[str] = mapped_column(String(120))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # ended (never deleted)
+    ended_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))  # admin | reseller | regulator | terminal
+    role: Mapped[str] = mapped_column(String(16))  # admin | reseller | regulator | viewer | terminal
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     terminal_serial: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(120), default="")
+    owner: Mapped[str] = mapped_column(String(120), default="", server_default="")  # who holds it (audit actor)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(120))
+    bootstrap: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())  # LEONET_ADMIN_KEY
 
 
 class AuditRecord(Base):
@@ -124,6 +134,26 @@ class AuditRecord(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class DecisionRecord(Base):
+    """Every decision the API answered (history per terminal and per zone). Not hash-chained: the chained audit
+    log records the *changes* of a terminal's state (``terminal.state``)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_serial_at", "serial", "at"), Index("ix_decisions_zone_at", "zone_id", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the instant decided for
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    serial: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(40))
+    reasons: Mapped[list] = mapped_column(JSON)
+    lat_deg: Mapped[float | None] = mapped_column(Float)
+    lon_deg: Mapped[float | None] = mapped_column(Float)
+    speed_kmh: Mapped[float] = mapped_column(Float)
+    zone_id: Mapped[int | None] = mapped_column(Integer)  # first active zone containing the position
+    policy_version: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(120))
 
 
 class TelemetryRow(Base):

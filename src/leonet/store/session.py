@@ -29,29 +29,50 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# Connections the API may hold at once: its bounded in-flight requests (api/limits.py: MAX_IN_FLIGHT) each use one
+# connection at a time, plus headroom for the live simulation's writer and the CLI. Never fewer than the threads that
+# can wait on the pool, so no request waits for a connection another waiting request holds.
+POOL_SIZE = 40
+POOL_TIMEOUT_S = 10
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def display_url(url: str) -> str:
+    """The URL without its password (for messages)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1e3},
+                               pool_size=POOL_SIZE, max_overflow=0, pool_timeout=POOL_TIMEOUT_S)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers never block the writer
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # WAL: readers never block the writer nor each other. synchronous=FULL: the WAL is fsynced at every
+            # commit, so a committed write survives a power loss, not only a process kill (NORMAL only promises
+            # the latter in WAL mode: https://www.sqlite.org/pragma.html#pragma_synchronous, read 2026-11-26).
             dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # serialise writers: BEGIN IMMEDIATE takes the write lock up front
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _sqlite_begin(conn):
+            # Writers take the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock upgrading a read
+            # lock; read-only sessions (``reader``) begin DEFERRED and never touch the write lock.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("leonet_read") else "BEGIN IMMEDIATE")
         return engine
-    # The API runs sync endpoints in a 40-thread pool: let each thread hold a connection instead of queueing.
-    # No pool_pre_ping: its extra round trip per checkout (two checkouts per request) tipped a 2-core box into
-    # queueing at 200 decisions/s (p50 4 ms → up to 230 ms, benchmarks/bench_api_latency.py --db); connections
-    # are recycled after 30 min instead, and one that died with its server fails one request and is replaced.
-    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800)
+    # No pool_pre_ping: its extra round trip per checkout tipped a 2-core box into queueing at 200 decisions/s;
+    # connections are recycled after 30 min instead, and one that died with its server fails one request.
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=POOL_TIMEOUT_S, pool_recycle=1800,
+                         connect_args={"connect_timeout": 5})
 
 
 def alembic_config(url: str) -> Config:
@@ -77,3 +98,40 @@ def open_store(url: str | None = None) -> sessionmaker[Session]:
     url = normalise_url(url or default_url())
     upgrade(url)
     return sessionmaker(bind=make_engine(url), expire_on_commit=False)
+
+
+def reader(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Read-only sessions on the same engine and pool (on SQLite they never take the write lock)."""
+    cached = _READERS.get(id(sessions))
+    if cached is None or cached[0] is not sessions:
+        cached = (sessions, sessionmaker(bind=sessions.kw["bind"].execution_options(leonet_read=True),
+                                         expire_on_commit=False))
+        _READERS[id(sessions)] = cached
+    return cached[1]
+
+
+_READERS: dict[int, tuple] = {}
+
+
+def open_existing(url: str | None = None) -> sessionmaker[Session]:
+    """Session factory for a store that must already exist with leonet's schema (read-only commands): never
+    creates a file, a schema or a table. Raises ``LeonetInputError`` naming the store otherwise."""
+    from sqlalchemy import inspect
+
+    from leonet.errors import LeonetInputError
+
+    url = shown = normalise_url(url or default_url())
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if not path or ":memory:" in url or not Path(path).is_file():
+            raise LeonetInputError("no database there (nothing was created); check the path or create it with "
+                                   "`leonet db upgrade --db URL`", field="--db", value=display_url(shown))
+        url = f"sqlite:///file:{Path(path).resolve()}?mode=rw&uri=true"
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    if not {"alembic_version", "audit_log", "terminals"} <= tables:
+        engine.dispose()
+        raise LeonetInputError("this database has no leonet schema; create it with `leonet db upgrade --db URL`",
+                               field="--db", value=display_url(shown))
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -4,6 +4,7 @@ policy is admin only."""
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -14,9 +15,11 @@ from leonet.access import inference
 from leonet.access.evidence_report import render
 from leonet.analysis.policyfile import apply_policy, parse_policy
 from leonet.api.auth import Principal, require
-from leonet.api.deps import db, read_db
+from leonet.api.deps import read_db, write
 
 router = APIRouter(tags=["analysis"])
+REPORT_CACHE_S = 15.0
+_REPORTS: dict[tuple, tuple] = {}
 READERS = require("admin", "regulator")
 
 
@@ -38,8 +41,13 @@ def incidents_report(request: Request, format: Literal["html", "md", "json"] = "
                      _: Principal = Depends(READERS)) -> Response:
     """The evidence report: HTML (map embedded), Markdown or JSON."""
     sim = _live(request)
-    body, media = render(sim.incidents(), sim.zones_geojson(), format)
-    return Response(body, media_type=media)
+    incidents = sim.incidents()
+    key = (id(sim), format, getattr(sim, "slot_index", None), len(incidents))
+    hit = _REPORTS.get(key)
+    if hit is None or time.monotonic() - hit[0] > REPORT_CACHE_S:  # costs seconds of CPU: rebuilt at most every 15 s
+        _REPORTS.clear() if len(_REPORTS) > 16 else None
+        hit = _REPORTS[key] = (time.monotonic(), *render(incidents, sim.zones_geojson(), format))
+    return Response(hit[1], media_type=hit[2])
 
 
 @router.get("/provenance/terminals/{serial}", tags=["provenance"])
@@ -59,11 +67,15 @@ def provenance_flows(into: str = Query(..., min_length=2, max_length=2, descript
 
 
 @router.post("/policy")
-def policy_apply(body: dict, request: Request, replace: bool = True, session: Session = Depends(db),
+def policy_apply(body: dict, request: Request, replace: bool = True,
                  who: Principal = Depends(require("admin"))) -> dict:
     """Apply a policy document (the policy-file schema as JSON): zones, whitelists and the location-check rule."""
+    from leonet.api.schemas import _check
+
+    _check(body, "body")  # finite numbers, no NUL bytes
     policy = parse_policy(body, "request body")
-    result = apply_policy(session, policy, who.name, replace)
+    with write(request) as session:  # committed before the answer
+        result = apply_policy(session, policy, who.name, replace)
     sim = request.app.state.live
     if sim is not None:  # the running system's location check follows the rule
         lc = sim.scenario.location_check

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leonet.access import service
-from leonet.api.auth import Principal, require
-from leonet.api.deps import db, read_db
+from leonet.access.keys import Principal
+from leonet.api.auth import require
+from leonet.api.deps import read_db, write
+from leonet.api.schemas import In, UtcDatetime
 from leonet.store.models import Country
 
 router = APIRouter(tags=["licensing"])
 
 
-class CountryIn(BaseModel):
+class CountryIn(In):
     name: str = Field(min_length=1, max_length=120)
     status: Literal["licensed", "not_licensed", "blocked"]
-    source: str = ""
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    source: str = Field(default="", max_length=2000)
+    valid_from: UtcDatetime | None = None
+    valid_to: UtcDatetime | None = None
     gateway_required_in_country: bool = False
 
 
 def country_out(c: Country) -> dict:
     return {"iso_a2": c.iso_a2, "name": c.name, "status": c.status, "source": c.source,
-            "valid_from": c.valid_from, "valid_to": c.valid_to,
+            "valid_from": c.valid_from and c.valid_from.isoformat(), "valid_to": c.valid_to and c.valid_to.isoformat(),
             "gateway_required_in_country": c.gateway_required_in_country}
 
 
@@ -40,7 +41,8 @@ def list_countries(session: Session = Depends(read_db), _: Principal = Depends(r
 
 
 @router.put("/countries/{iso_a2}")
-def put_country(iso_a2: str, body: CountryIn, session: Session = Depends(db),
-                who: Principal = Depends(require("admin"))) -> dict:
-    return country_out(service.set_country(session, who.name, iso_a2, body.name, body.status, body.source,
-                                           body.valid_from, body.valid_to, body.gateway_required_in_country))
+def put_country(iso_a2: str, body: CountryIn, request: Request, who: Principal = Depends(require("admin"))) -> dict:
+    with write(request) as session:
+        out = country_out(service.set_country(session, who.name, iso_a2, body.name, body.status, body.source,
+                                              body.valid_from, body.valid_to, body.gateway_required_in_country))
+    return out

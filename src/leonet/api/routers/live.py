@@ -1,7 +1,8 @@
 """The dashboard's live feed: satellites and terminals streamed as server-sent events, plus read-only views of
 zones, a terminal (state, history, provenance, error ellipse) and incidents, and the time control.
 
-Read-only views need no key (``leonet demo`` binds 127.0.0.1); the time control needs an admin key."""
+Every view needs a key or session (admin, regulator or viewer; a viewer sees no provenance and no evidence report);
+the time control needs an admin key."""
 
 from __future__ import annotations
 
@@ -20,12 +21,16 @@ from sqlalchemy.orm import Session
 from leonet.access import service
 from leonet.access.codes import CODE_NAMES
 from leonet.access.detect import write_evidence
+from leonet.access.keys import Principal
 from leonet.access.zones import zones_geojson
-from leonet.api.auth import Principal, require
+from leonet.api.auth import require
 from leonet.api.deps import read_db
 from leonet.api.routers.sim import live_simulation as _sim
 
-router = APIRouter(prefix="/api/v1/live", tags=["dashboard"])
+router = APIRouter(prefix="/api/v1/live", tags=["dashboard"],
+                   dependencies=[Depends(require("admin", "regulator", "viewer"))])
+_REPORT_CACHE: dict[int, tuple[tuple, float, str]] = {}
+REPORT_CACHE_S = 15.0  # the evidence report is rebuilt at most this often per server (it costs seconds of CPU)
 CODE_NAMES_LUT = np.array([CODE_NAMES.get(v, "UNKNOWN_STATE") for v in range(18)], dtype=object)
 
 
@@ -97,7 +102,8 @@ def zones(session: Session = Depends(read_db)) -> dict:
 
 
 @router.get("/terminals/{serial}")
-def terminal(serial: str, request: Request, session: Session = Depends(read_db)) -> dict:
+def terminal(serial: str, request: Request, session: Session = Depends(read_db),
+             who: Principal = Depends(require("admin", "regulator", "viewer"))) -> dict:
     sim = _sim(request)
     try:
         t = sim.terminal(serial)
@@ -105,10 +111,12 @@ def terminal(serial: str, request: Request, session: Session = Depends(read_db))
         raise HTTPException(404, f"unknown serial: field 'serial', value {serial!r}") from None
     end = sim.now_utc + timedelta(seconds=sim.slot_s)
     h = sim.seconds(serial, end - timedelta(seconds=300), end)
-    try:
-        prov = service.provenance(session, serial)
-    except service.NotFound:
-        prov = None
+    prov = None
+    if who.role != "viewer":  # provenance is not map data
+        try:
+            prov = service.provenance(session, serial)
+        except service.NotFound:
+            prov = None
     state = {k: _num(v) for k, v in t.as_dict().items()}
     t0 = sim.start_utc
     return {"state": state, "provenance": prov,
@@ -127,15 +135,23 @@ def incidents(request: Request) -> list[dict]:
 
 
 @router.get("/incidents/report", response_class=PlainTextResponse)
-def incidents_report(request: Request, session: Session = Depends(read_db)) -> str:
-    """The evidence report (Markdown), regenerated from the live incidents."""
+def incidents_report(request: Request, session: Session = Depends(read_db),
+                     _: Principal = Depends(require("admin", "regulator"))) -> str:
+    """The evidence report (Markdown), regenerated from the live incidents at most every 15 s (cached)."""
     import tempfile
     from pathlib import Path
 
     sim = _sim(request)
-    out = Path(tempfile.mkdtemp(prefix="leonet-evidence-"))
-    paths = write_evidence(sim.incidents(), out, zones_geojson(session))
-    return paths[1].read_text(encoding="utf-8")  # the full report (HTML, map embedded): /api/v1/incidents/report
+    incidents = sim.incidents()
+    key = (getattr(sim, "slot_index", None), len(incidents))
+    hit = _REPORT_CACHE.get(id(sim))
+    if hit is not None and hit[0] == key and time.monotonic() - hit[1] < REPORT_CACHE_S:
+        return hit[2]
+    with tempfile.TemporaryDirectory(prefix="leonet-evidence-") as out:  # removed again: no leak per request
+        paths = write_evidence(incidents, Path(out), zones_geojson(session))
+        text = paths[1].read_text(encoding="utf-8")
+    _REPORT_CACHE[id(sim)] = (key, time.monotonic(), text)
+    return text  # the full report (HTML, map embedded): /api/v1/incidents/report
 
 
 class ControlIn(BaseModel):

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leonet.api.auth import Principal, require
+from leonet.access.keys import Principal
+from leonet.api.auth import require
 from leonet.api.deps import read_db
 from leonet.sim.interface import SimulationView, outage_runs
 from leonet.store.models import TelemetryRow
 
-router = APIRouter(prefix="/api/v1/sim", tags=["simulation"])
 READERS = require("admin", "regulator")
+router = APIRouter(prefix="/api/v1/sim", tags=["simulation"], dependencies=[Depends(READERS)])
 
 
 def live_simulation(request: Request) -> SimulationView:

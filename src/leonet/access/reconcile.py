@@ -1,0 +1,180 @@
+"""Replay the audit log into the state it describes and compare it with the state tables: a direct edit of a table
+(``UPDATE countries SET status='licensed' WHERE iso_a2='RU'``) that bypassed the control plane is reported by
+table, key and column. Only columns the log records are compared (records written by older versions carry fewer
+fields); the decision history and telemetry are observations, not state, and are not replayed."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leonet.access.codes import DisablementCode
+from leonet.store.models import (
+    Account,
+    ApiKey,
+    AuditRecord,
+    Country,
+    Organisation,
+    Terminal,
+    Transfer,
+    WhitelistEntry,
+    Zone,
+)
+
+State = dict[str, dict[object, dict[str, object]]]
+
+_KEY_FIELDS = ("role", "owner", "organisation_id", "terminal_serial", "expires_at", "revoked_at", "bootstrap")
+
+
+def replay(records) -> State:
+    """The state the log's records produce, table → primary key → column → value."""
+    st: State = {t: {} for t in ("countries", "organisations", "terminals", "transfers", "accounts", "zones",
+                                 "whitelist", "api_keys", "whitelist_bulk")}
+    acct_by_number: dict[str, object] = {}
+    for rec in records:
+        p, a = rec.payload, rec.action
+        if a == "country.set":
+            st["countries"][p["iso_a2"]] = {k: p[k] for k in ("name", "status", "source", "valid_from", "valid_to",
+                                                              "gateway_required_in_country") if k in p}
+        elif a == "organisation.create":
+            st["organisations"][p["id"]] = {"name": p["name"], "kind": p["kind"], "country": p["country"]}
+        elif a == "terminal.create":
+            st["terminals"][p["serial"]] = {k: p[k] for k in ("kit_number", "hardware_version", "software_version",
+                                                              "holder_id") if k in p}
+            st["terminals"][p["serial"]].setdefault("account_id", None)
+            st["terminals"][p["serial"]].setdefault("last_code", None)
+        elif a == "sale.record":
+            row = {"channel": p["channel"], "country": p["country"], "at": p["at"]}
+            row.update({k: p[k] for k in ("from_id", "to_id", "recorded_by") if k in p})
+            st["transfers"][(p["serial"], p["seq"])] = row
+            if "to_id" in p and p["serial"] in st["terminals"]:
+                st["terminals"][p["serial"]]["holder_id"] = p["to_id"]
+        elif a == "account.create":
+            row = {k: p[k] for k in ("plan", "status", "home_country", "customer_id", "service_lat_deg",
+                                     "service_lon_deg", "service_radius_km", "allowed_regions", "max_speed_kmh",
+                                     "abroad_since", "data_cap_gb") if k in p}
+            row["data_used_gb"] = 0.0
+            st["accounts"][p["number"]] = row
+            if "id" in p:
+                acct_by_number[p["number"]] = p["id"]
+        elif a == "account.status" and p["number"] in st["accounts"]:
+            st["accounts"][p["number"]]["status"] = p["status"]
+        elif a == "account.usage" and p["number"] in st["accounts"]:
+            st["accounts"][p["number"]]["data_used_gb"] = p["used_gb"]
+        elif a == "terminal.activate" and p["serial"] in st["terminals"] and "account_id" in p:
+            st["terminals"][p["serial"]]["account_id"] = p["account_id"]
+        elif a == "terminal.state" and p["serial"] in st["terminals"]:
+            st["terminals"][p["serial"]]["last_code"] = int(DisablementCode[p["to"]])
+        elif a == "zone.create":
+            st["zones"][p["id"]] = {k: p[k] for k in ("name", "kind", "reason", "geometry", "valid_from", "valid_to",
+                                                      "max_speed_kmh") if k in p}
+        elif a == "zone.end" and p["id"] in st["zones"]:
+            st["zones"][p["id"]]["valid_to"] = p["valid_to"]
+        elif a == "whitelist.add" and "zone_id" in p:
+            st["whitelist"][(p["zone_id"], p["serial"])] = {"speed_exempt": p["speed_exempt"], "valid_to": None}
+        elif a == "whitelist.end" and (p["zone_id"], p["serial"]) in st["whitelist"]:
+            st["whitelist"][(p["zone_id"], p["serial"])]["valid_to"] = p["valid_to"]
+        elif a == "policy.apply" and p.get("replace"):  # a policy file replaced every zone and whitelist entry
+            st["zones"].clear()
+            st["whitelist"].clear()
+            st["whitelist_bulk"].clear()
+        elif a == "whitelist.bulk_add" and "zone_id" in p:
+            st["whitelist_bulk"][p["zone_id"]] = {"count": p["count"], "digest": p["digest"]}
+        elif a == "key.create":
+            st["api_keys"][p["id"]] = {k: p[k] for k in (*_KEY_FIELDS, "key_hash") if k in p}
+        elif a == "key.revoke" and p["id"] in st["api_keys"]:
+            st["api_keys"][p["id"]]["revoked_at"] = p.get("revoked_at")
+    return st
+
+
+def _norm(v):
+    if isinstance(v, datetime):
+        return (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    if isinstance(v, str) and len(v) >= 19 and v[4] == "-" and v[10] == "T":
+        try:
+            return _norm(datetime.fromisoformat(v))
+        except ValueError:
+            return v
+    if isinstance(v, float) and math.isfinite(v) and v == int(v):
+        return float(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return float(v)
+    return v
+
+
+def _same(a, b) -> bool:
+    a, b = _norm(a), _norm(b)
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def stored(session: Session) -> State:
+    """The state tables, in the same shape as ``replay``."""
+    def cols(obj, names):
+        return {n: getattr(obj, n) for n in names}
+
+    st: State = {"countries": {c.iso_a2: cols(c, ("name", "status", "source", "valid_from", "valid_to",
+                                                  "gateway_required_in_country"))
+                               for c in session.execute(select(Country)).scalars()},
+                 "organisations": {o.id: cols(o, ("name", "kind", "country"))
+                                   for o in session.execute(select(Organisation)).scalars()},
+                 "terminals": {t.serial: cols(t, ("kit_number", "hardware_version", "software_version", "holder_id",
+                                                  "account_id", "last_code"))
+                               for t in session.execute(select(Terminal)).scalars()},
+                 "transfers": {(t.terminal_serial, t.seq): cols(t, ("channel", "country", "at", "from_id", "to_id",
+                                                                     "recorded_by"))
+                               for t in session.execute(select(Transfer)).scalars()},
+                 "accounts": {a.number: {**cols(a, ("plan", "status", "home_country", "service_lat_deg",
+                                                    "service_lon_deg", "service_radius_km", "allowed_regions",
+                                                    "max_speed_kmh", "abroad_since", "data_cap_gb",
+                                                    "data_used_gb")), "customer_id": a.customer_id}
+                              for a in session.execute(select(Account)).scalars()},
+                 "zones": {z.id: cols(z, ("name", "kind", "reason", "geometry", "valid_from", "valid_to",
+                                          "max_speed_kmh")) for z in session.execute(select(Zone)).scalars()},
+                 "whitelist": {(w.zone_id, w.terminal_serial): cols(w, ("speed_exempt", "valid_to"))
+                               for w in session.execute(select(WhitelistEntry)).scalars()},
+                 "api_keys": {k.id: cols(k, (*_KEY_FIELDS, "key_hash"))
+                              for k in session.execute(select(ApiKey)).scalars()}}
+    return st
+
+
+def reconcile(session: Session) -> list[str]:
+    """Differences between the replayed log and the state tables, one line each ([] = they agree)."""
+    logged = replay(session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars())
+    actual = stored(session)
+    problems = _bulk(logged, actual)
+    for table, rows in actual.items():
+        expected = logged[table]
+        for key in sorted(set(rows) | set(expected), key=repr):
+            if key not in expected:
+                problems.append(f"{table}[{key!r}]: row not in the audit log (inserted directly)")
+            elif key not in rows:
+                problems.append(f"{table}[{key!r}]: in the audit log but missing (deleted directly)")
+            else:
+                for col, want in expected[key].items():
+                    if not _same(rows[key].get(col), want):
+                        problems.append(f"{table}[{key!r}].{col}: stored {rows[key].get(col)!r}, the audit log "
+                                        f"says {want!r} (edited directly)")
+    return problems
+
+
+def _bulk(logged: State, actual: State) -> list[str]:
+    """Whitelist entries added in bulk (policy files) are logged as a count and a digest of the sorted serials per
+    zone: compare those, then leave the individual rows out of the row-by-row comparison."""
+    import hashlib
+
+    problems = []
+    for zone_id, want in logged.pop("whitelist_bulk").items():
+        keys = sorted(k for k in actual["whitelist"] if k[0] == zone_id and k not in logged["whitelist"])
+        serials = [k[1] for k in keys]
+        digest = hashlib.sha256("\n".join(serials).encode()).hexdigest()[:16]
+        if len(serials) != want["count"] or digest != want["digest"]:
+            problems.append(f"whitelist[zone {zone_id}]: {len(serials)} bulk entries stored, the audit log says "
+                            f"{want['count']} (digest {want['digest']}, stored {digest}): edited directly")
+        for k in keys:
+            actual["whitelist"].pop(k)
+    return problems

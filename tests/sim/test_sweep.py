@@ -1,0 +1,45 @@
+"""Scenario sweeps (`leonet run A.toml B.toml …`): the same files serially and on a running Dask scheduler."""
+
+from __future__ import annotations
+
+import shutil
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from leonet.cli import app
+from leonet.scenario import default_scenario_path
+
+
+def test_sweep_on_a_scheduler_equals_the_serial_sweep(tmp_path):
+    from dask.distributed import LocalCluster
+
+    scenarios = []
+    for name in ("first", "second"):
+        path = tmp_path / f"{name}.toml"
+        shutil.copy(default_scenario_path(), path)
+        scenarios.append(str(path))
+    runner = CliRunner()
+    serial = runner.invoke(app, ["run", *scenarios, "--duration", "30s", "--out", str(tmp_path / "serial")])
+    assert serial.exit_code == 0, serial.output
+    assert "2/2" in serial.output
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = runner.invoke(app, ["run", *scenarios, "--duration", "30s", "--out", str(tmp_path / "dask"),
+                                     "--scheduler", cluster.scheduler_address])
+    assert remote.exit_code == 0, remote.output
+    for name in ("first", "second"):
+        a = pq.read_table(tmp_path / "serial" / name / "telemetry.parquet")
+        b = pq.read_table(tmp_path / "dask" / name / "telemetry.parquet")
+        assert a.num_rows > 0 and a.equals(b)
+        assert (tmp_path / "serial" / name / "incidents.json").read_text() == \
+            (tmp_path / "dask" / name / "incidents.json").read_text()
+
+
+def test_sweep_refuses_clashing_names(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for d in ("a", "b"):
+        shutil.copy(default_scenario_path(), tmp_path / d / "same.toml")
+    r = CliRunner().invoke(app, ["run", str(tmp_path / "a/same.toml"), str(tmp_path / "b/same.toml"), "--out",
+                                 str(tmp_path / "o")])
+    assert r.exit_code == 2 and "same file name" in r.output
