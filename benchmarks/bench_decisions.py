@@ -18,7 +18,7 @@ import shapely
 from leonet.access.borders import borders
 from leonet.access.context import hypothetical_context
 from leonet.access.policy import PolicyContext, country_status_array, decide_batch
-from leonet.access.seed import licensing_rows
+from leonet.access.seed import statuses_at
 from leonet.access.zones import ZoneIndex, ZoneRule
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
@@ -52,7 +52,7 @@ def main() -> None:
                          service_lon=np.zeros(0), service_radius_km=np.zeros(0), max_speed_kmh=np.zeros(0),
                          abroad_days=np.zeros(0), allowed_keys=np.zeros(0, np.int64), has_allowed=np.zeros(0, bool),
                          zones=ZoneIndex(zones), border_scale="50m")
-    base.country_status = country_status_array({r["iso_a2"]: r["status"] for r in licensing_rows()}, "50m")
+    base.country_status = country_status_array(statuses_at(AT), "50m")
     # Positions: half over Europe (where the zones are), half anywhere on Earth (area-uniform).
     half = args.n // 2
     lat = np.r_[rng.uniform(35, 62, half), np.degrees(np.arcsin(rng.uniform(-1, 1, args.n - half)))]

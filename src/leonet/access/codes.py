@@ -1,6 +1,7 @@
 """The dish's disablement codes: one IntEnum whose names and numbers match the real
 ``SpaceX.API.Satellites.Network.UtDisablementCode`` (firmware 2026.08; 5 and 9 are reserved/removed there).
-Source: shared/reference/starlink-facts.md §4 (clarkzjw/starlink-grpc-golang ut_disablement_codes.proto)."""
+Source: proto/spacex_api/satellites/network/ut_disablement_codes.proto in
+https://github.com/clarkzjw/starlink-grpc-golang ."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from leonet.access import audit
 from leonet.access.borders import borders
 from leonet.access.policy import PLAN_MAX_SPEED_KMH, PLANS, UNSUPPORTED_HARDWARE, PolicyContext, country_status_array
 from leonet.access.zones import ZoneIndex, ZoneRule, zone_area
-from leonet.store.models import Account, Country, Terminal, WhitelistEntry, Zone
+from leonet.store.models import Account, CountryStatusPeriod, Terminal, WhitelistEntry, Zone
 
 
 def _aware(t: datetime | None) -> datetime | None:
@@ -25,8 +25,10 @@ def country_statuses(session: Session, at: datetime) -> dict[str, str]:
 
 
 def _country_rows(session: Session) -> list[tuple]:
-    return [(c.iso_a2, c.status, _aware(c.valid_from), _aware(c.valid_to))
-            for c in session.execute(select(Country).order_by(Country.iso_a2)).scalars()]
+    """Every licensing period (``country_status_periods``): a country's status is the period valid at the instant."""
+    return [(p.iso_a2, p.status, _aware(p.valid_from), _aware(p.valid_to))
+            for p in session.execute(select(CountryStatusPeriod).order_by(CountryStatusPeriod.iso_a2,
+                                                                          CountryStatusPeriod.id)).scalars()]
 
 
 def _statuses_at(rows: list[tuple], at: datetime) -> dict[str, str]:

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leonet.access import audit
+from leonet.access import audit, roam
 from leonet.access.context import StoreSnapshot, load_snapshot
 from leonet.access.policy import BatchDecision, Decision, PolicyContext, decide, decide_batch
 from leonet.store.models import AuditRecord, DecisionRecord, Terminal
@@ -96,7 +96,7 @@ def _row(serial, d: Decision, lat, lon, speed, at, zone_id) -> dict:
 
 def decide_and_record(session: Session, actor: str, serial: str, lat_deg, lon_deg, at: datetime,
                       speed_kmh: float = 0.0) -> Decision:
-    ctx = cached_context(session, at)
+    ctx = roam.observe_stored(session, actor, cached_context(session, at), serial, lat_deg, lon_deg, at)
     d = decide(ctx, serial, lat_deg, lon_deg, at, speed_kmh)
     _record(session, actor, [_row(serial, d, lat_deg, lon_deg, speed_kmh, at, _zone_of(ctx, lat_deg, lon_deg, at))])
     return d
@@ -107,6 +107,11 @@ def decide_many_and_record(session: Session, actor: str, serials: list[str], lat
     ctx = cached_context(session, at)
     lat, lon = np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
     speed = np.asarray(speed_kmh, dtype=float)
+    acct, abroad, home = roam.classify(ctx, np.asarray(serials), lat, lon)
+    days = np.where(acct >= 0, ctx.abroad_days[np.maximum(acct, 0)] if ctx.abroad_days.size else 0.0, 0.0)
+    for i in np.flatnonzero((acct >= 0) & ((abroad & (days == 0)) | (home & (days > 0)))):  # trips that may change
+        if ctx.plan[acct[i]] == roam.ROAM:
+            ctx = roam.observe_stored(session, actor, ctx, serials[i], lat[i], lon[i], at)
     result = decide_batch(ctx, np.asarray(serials), lat, lon, at, speed)
     zone_ids = np.full(lat.size, -1, dtype=np.int64)
     ok = np.isfinite(lat) & np.isfinite(lon)

@@ -6,8 +6,8 @@ Rules apply in this order; the first that matches decides (docs/access.md repeat
  2. NO_ACTIVE_ACCOUNT    — unknown terminal, no account, or account suspended.
  3. ACCOUNT_DISABLED     — account disabled.
  4. UNSUPPORTED_VERSION  — hardware version no longer supported.
- 5. BLOCKED_COUNTRY      — on land in a country whose status is ``blocked``, or ``not_licensed`` (government
-                           accounts are exempt from not_licensed; aviation over an unlicensed country gets
+ 5. BLOCKED_COUNTRY      — on land in a country whose status is ``blocked``, or ``not_licensed`` / ``unknown``
+                           (government accounts are exempt from not_licensed; aviation over an unlicensed country gets
                            UNDER_AVIATION_FLYOVER_LIMITS instead).
  6. CELL_IS_DISABLED     — inside an active ``disabled_cells`` zone: the H3 scheduler cells whose centres lie in
                            the zone are switched off for every terminal (a whitelist does not exempt).
@@ -18,7 +18,7 @@ Rules apply in this order; the first that matches decides (docs/access.md repeat
  9. IN_OCEAN             — at sea on a residential or roam plan.
 10. OUTSIDE_HOME_REGION / TOO_FAR_FROM_SERVICE_ADDRESS — residential outside its home country / service radius.
 11. ROAM_RESTRICTED      — roam outside its allowed regions, or abroad for more than 60 days (the "2 months
-                           abroad" rule, starlink-facts.md §5).
+                           abroad" rule of the Roam terms, see ``roam``).
 12. DATA_OVERAGE_SANDBOX_POLICY — authorized here, but the account has used its plan's data for the billing
                            period (``data_cap_gb``): sandboxed (only the operator's site reachable) until the
                            period restarts or data is added.
@@ -42,10 +42,12 @@ from leonet.orbits.frames import great_circle_km
 
 PLANS = ("residential", "roam", "maritime", "aviation", "government")
 PLAN_MAX_SPEED_KMH = {"residential": 10.0, "roam": 160.0, "maritime": 100.0, "aviation": 1200.0,
-                      "government": float("inf")}  # roam: in-motion up to 160 km/h (starlink-facts.md §5)
+                      "government": float("inf")}  # roam in motion ≤ 160 km/h: https://www.starlink.com/ph/support/article/3717b249-366b-df21-26f7-d4d281b39d8f
 ROAM_ABROAD_LIMIT = timedelta(days=60)
 UNSUPPORTED_HARDWARE = frozenset({"rev1_pre_production", "rev1_proto"})
-STATUS_CODES = {"sea": 0, "licensed": 1, "not_licensed": 2, "blocked": 3}
+STATUS_CODES = {"sea": 0, "licensed": 1, "not_licensed": 2, "blocked": 3, "unknown": 4}
+# ``unknown``: no public source for the country's status (data/licensing.csv). Treated as not licensed: the twin
+# authorises service only where a source says it is licensed.
 
 
 @dataclass
@@ -180,8 +182,9 @@ def decide_batch(ctx: PolicyContext, serials, lat_deg, lon_deg, t: datetime | No
     cstat = ctx.country_status[country]
     is_gov = plan == PLANS.index("government")
     is_air = plan == PLANS.index("aviation")
-    rule((cstat == 2) & is_air, C.UNDER_AVIATION_FLYOVER_LIMITS)
-    rule((cstat == 3) | ((cstat == 2) & ~is_gov), C.BLOCKED_COUNTRY)
+    unlicensed = (cstat == 2) | (cstat == 4)
+    rule(unlicensed & is_air, C.UNDER_AVIATION_FLYOVER_LIMITS)
+    rule((cstat == 3) | (unlicensed & ~is_gov), C.BLOCKED_COUNTRY)
     # Zones, sparse: only the points inside each zone are touched.
     blocked_zone = np.full(m, -1, dtype=np.int64)
     cell_zone = np.full(m, -1, dtype=np.int64)
@@ -250,7 +253,8 @@ def _render(d: dict, i: int) -> list[str]:
     if code == C.UNDER_AVIATION_FLYOVER_LIMITS:
         return [f"aviation service is not licensed over {cc}"]
     if code == C.BLOCKED_COUNTRY:
-        status = {2: "not licensed", 3: "blocked"}[int(ctx.country_status[d["country"][i]])]
+        status = {2: "not licensed", 3: "blocked", 4: "of unknown licensing status (no public source; treated as not "
+                  "licensed)"}[int(ctx.country_status[d["country"][i]])]
         return [f"position is in {cc}, where service is {status}"]
     if code == C.CELL_IS_DISABLED:
         z = ctx.zones.zones[d["cell_zone"][i]]

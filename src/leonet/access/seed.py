@@ -18,18 +18,34 @@ ACTOR = "seed"
 
 
 def licensing_rows() -> list[dict]:
+    """Rows of data/licensing.csv: one per country and status period (``valid_from``/``valid_to``, empty = open),
+    each with ``source_url`` (or ``unknown``), ``source_date`` and a ``note``."""
     with (resources.files("leonet") / "data" / "licensing.csv").open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
+def _date(text: str) -> datetime | None:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
+
+
+def statuses_at(when: datetime, rows: list[dict] | None = None) -> dict[str, str]:
+    """{iso_a2: status} of the shipped table's periods valid at ``when`` (the what-if reference)."""
+    out = {}
+    for row in licensing_rows() if rows is None else rows:
+        start, stop = _date(row["valid_from"]), _date(row["valid_to"])
+        if (start is None or start <= when) and (stop is None or when < stop):
+            out[row["iso_a2"]] = row["status"]
+    return out
+
+
 def load_licensing(session: Session, actor: str = ACTOR) -> int:
-    """Insert or update every country of data/licensing.csv; returns the number of rows."""
-    rows = licensing_rows()
+    """Insert or update every period of data/licensing.csv (oldest first per country); returns the number of rows."""
+    rows = sorted(licensing_rows(), key=lambda r: (r["iso_a2"], r["valid_from"] or ""))
     for row in rows:
-        start = datetime.fromisoformat(row["valid_from"]).replace(tzinfo=UTC) if row["valid_from"] else None
-        service.set_country(session, actor, row["iso_a2"], row["name"], row["status"],
-                            f"{row['source']} (as of {row['as_of']})", valid_from=start,
-                            gateway_required_in_country=row["iso_a2"] == "IN")
+        service.set_country(session, actor, row["iso_a2"], row["name"], row["status"], row["source_url"],
+                            valid_from=_date(row["valid_from"]), valid_to=_date(row["valid_to"]),
+                            gateway_required_in_country=row["iso_a2"] == "IN", source_date=_date(row["source_date"]),
+                            note=row["note"])
     return len(rows)
 
 

@@ -13,10 +13,19 @@ from leonet.access import audit
 from leonet.access.policy import PLANS
 from leonet.access.zones import ZONE_KINDS, validate_geojson
 from leonet.errors import LeonetInputError
-from leonet.store.models import Account, Country, Organisation, Terminal, Transfer, WhitelistEntry, Zone
+from leonet.store.models import (
+    Account,
+    Country,
+    CountryStatusPeriod,
+    Organisation,
+    Terminal,
+    Transfer,
+    WhitelistEntry,
+    Zone,
+)
 
 ORG_KINDS = ("manufacturer", "distributor", "reseller", "customer")
-COUNTRY_STATUSES = ("licensed", "not_licensed", "blocked")
+COUNTRY_STATUSES = ("licensed", "not_licensed", "blocked", "unknown")
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -85,19 +94,58 @@ def get_terminal(session: Session, serial: str) -> Terminal:
 
 def set_country(session: Session, actor: str, iso_a2: str, name: str, status: str, source: str = "",
                 valid_from: datetime | None = None, valid_to: datetime | None = None,
-                gateway_required_in_country: bool = False) -> Country:
+                gateway_required_in_country: bool = False, source_date: datetime | None = None,
+                note: str = "") -> Country:
+    """Set a country's licensing status from ``valid_from`` (None: from the beginning) to ``valid_to`` (None: open).
+    The status history keeps every period: a new period closes the open period that it starts inside. The
+    ``countries`` row shows the latest period."""
     _iso(iso_a2, "iso_a2")
     _choice(status, COUNTRY_STATUSES, "status")
+    if valid_from and valid_to and _aware(valid_to) <= _aware(valid_from):
+        raise LeonetInputError("must be after valid_from", field="valid_to", value=str(valid_to))
     c = session.get(Country, iso_a2) or Country(iso_a2=iso_a2)
     c.name, c.status, c.source = name, status, source
     c.valid_from, c.valid_to, c.gateway_required_in_country = valid_from, valid_to, gateway_required_in_country
     session.add(c)
     session.flush()
+    _cut_periods(session, iso_a2, valid_from, valid_to)
+    session.add(CountryStatusPeriod(iso_a2=iso_a2, status=status, valid_from=valid_from, valid_to=valid_to,
+                                    source=source, source_date=source_date, note=note))
+    session.flush()
     audit.append(session, actor, "country.set", {"iso_a2": iso_a2, "name": name, "status": status, "source": source,
                                                  "valid_from": _iso_or_none(valid_from),
                                                  "valid_to": _iso_or_none(valid_to),
-                                                 "gateway_required_in_country": gateway_required_in_country})
+                                                 "gateway_required_in_country": gateway_required_in_country,
+                                                 "source_date": _iso_or_none(source_date), "note": note})
     return c
+
+
+def _cut_periods(session: Session, iso_a2: str, start: datetime | None, stop: datetime | None) -> None:
+    """Make room for a new period [start, stop): earlier periods are trimmed, split or removed where they overlap."""
+    lo = _aware(start).timestamp() if start else -float("inf")
+    hi = _aware(stop).timestamp() if stop else float("inf")
+    for p in session.execute(select(CountryStatusPeriod).where(CountryStatusPeriod.iso_a2 == iso_a2)).scalars().all():
+        c = _aware(p.valid_from).timestamp() if p.valid_from else -float("inf")
+        d = _aware(p.valid_to).timestamp() if p.valid_to else float("inf")
+        if d <= lo or c >= hi:
+            continue
+        if c < lo and d > hi:  # the new period sits inside: split
+            session.add(CountryStatusPeriod(iso_a2=iso_a2, status=p.status, valid_from=stop, valid_to=p.valid_to,
+                                            source=p.source, source_date=p.source_date, note=p.note))
+            p.valid_to = start
+        elif c < lo:
+            p.valid_to = start
+        elif d > hi:
+            p.valid_from = stop
+        else:
+            session.delete(p)
+    session.flush()
+
+
+def country_history(session: Session, iso_a2: str) -> list[CountryStatusPeriod]:
+    """The licensing periods of one country, oldest first."""
+    rows = session.execute(select(CountryStatusPeriod).where(CountryStatusPeriod.iso_a2 == iso_a2)).scalars().all()
+    return sorted(rows, key=lambda p: (p.valid_from is not None, _aware(p.valid_from) if p.valid_from else 0))
 
 
 def create_org(session: Session, actor: str, name: str, kind: str, country: str) -> Organisation:
@@ -279,7 +327,9 @@ def activate(session: Session, actor: str, serial: str, account_number: str) -> 
 
 def create_zone(session: Session, actor: str, name: str, kind: str, geometry: dict, reason: str,
                 valid_from: datetime | None = None, valid_to: datetime | None = None,
-                max_speed_kmh: float | None = None) -> Zone:
+                max_speed_kmh: float | None = None, source: str = "", as_of: datetime | None = None) -> Zone:
+    """A zone from GeoJSON; ``source`` (URL or description) and ``as_of`` (the date the source describes) record
+    where the boundary comes from."""
     if not name or not name.strip():
         raise LeonetInputError("must not be empty", field="name", value=name)
     _choice(kind, ZONE_KINDS, "kind")
@@ -291,12 +341,13 @@ def create_zone(session: Session, actor: str, name: str, kind: str, geometry: di
     if max_speed_kmh is not None and not max_speed_kmh > 0:
         raise LeonetInputError("must be > 0", field="max_speed_kmh", value=max_speed_kmh)
     zone = Zone(name=name.strip(), kind=kind, geometry=geometry, valid_from=valid_from, valid_to=valid_to,
-                reason=reason, max_speed_kmh=max_speed_kmh, created_by=actor)
+                reason=reason, max_speed_kmh=max_speed_kmh, created_by=actor, source=source or "", as_of=as_of)
     session.add(zone)
     _flush(session, "zone", "name", name)
     audit.append(session, actor, "zone.create", {"id": zone.id, "name": zone.name, "kind": kind, "reason": reason,
                                                  "geometry": geometry, "valid_from": _iso_or_none(valid_from),
-                                                 "valid_to": _iso_or_none(valid_to), "max_speed_kmh": max_speed_kmh})
+                                                 "valid_to": _iso_or_none(valid_to), "max_speed_kmh": max_speed_kmh,
+                                                 "source": source or "", "as_of": _iso_or_none(as_of)})
     return zone
 
 

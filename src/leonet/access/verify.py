@@ -2,7 +2,8 @@
 (range-rate) of its uplink as measured at its serving satellites, then test the GPS position it reports.
 
 Model (Hughes, "User location determination using delay and Doppler measurements in LEO satellite systems";
-starlink-facts.md §5): K samples per 15-s slot from the serving satellite, plus the previous slot's samples (usually
+https://vdocuments.net/user-location-determination-using-delay-and-doppler-.html ):
+K samples per 15-s slot from the serving satellite, plus the previous slot's samples (usually
 another satellite, which breaks the left/right ambiguity of a single pass). Unknowns: latitude and longitude on
 the ellipsoid at the terminal's altitude. Weighted Gauss–Newton from two starts either side of the ground track,
 vectorised over terminals; covariance → 95 % error ellipse; the reported position is inconsistent when its

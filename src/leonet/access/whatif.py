@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from leonet.access.context import hypothetical_context, load_context, shipped_context
 from leonet.access.policy import decide_batch
-from leonet.access.seed import licensing_rows
+from leonet.access.seed import statuses_at
 from leonet.errors import LeonetInputError
 from leonet.io import write_tables
 from leonet.orbits.timegrid import parse_utc
@@ -70,7 +70,7 @@ def decide_csv(plan: str, positions: Path, out: Path, db: str | None, at: str | 
     # The shipped licensing table is the reference for what-ifs (the database's rows, if any, take precedence).
     from leonet.access.policy import country_status_array
 
-    statuses = {r["iso_a2"]: r["status"] for r in licensing_rows()}
+    statuses = statuses_at(when)
     if db is not None:
         statuses.update(_stored_statuses(db, when))
     base.country_status = country_status_array(statuses)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import numpy as np
 import shapely
+import shapely.affinity
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -18,13 +19,16 @@ from leonet.access.borders import country_of  # noqa: F401 - public re-export
 from leonet.errors import LeonetInputError
 
 ZONE_KINDS = ("blocked_area", "whitelist_only", "monitoring", "disabled_cells")
-DISABLED_CELL_RESOLUTION = 5  # H3 resolution of the scheduler cells (the default scenario's; starlink-facts.md §2)
+# H3 resolution of the scheduler cells (a modelling choice: the operator's resolution is not published)
+DISABLED_CELL_RESOLUTION = 5
 
 
 def cells_geometry(geom: shapely.Geometry, resolution: int = DISABLED_CELL_RESOLUTION) -> shapely.Geometry:
     """The union of the H3 cells whose centres lie in ``geom`` (at least the cell holding a point of it): the area
     a ``disabled_cells`` zone switches off, since the operator disables whole scheduler cells
-    (starlink-facts.md: disabled terminals' "hexagonal cells went blank")."""
+    (Reuters via
+    https://news.online.ua/en/did-musk-order-to-turn-off-starlink-during-the-afu-counteroffensive-in-the-kherson-region-insider-data-895538/
+    : disabled terminals' "hexagonal cells went blank")."""
     import h3
 
     cells = set()
@@ -33,8 +37,21 @@ def cells_geometry(geom: shapely.Geometry, resolution: int = DISABLED_CELL_RESOL
     if not cells:
         p = geom.representative_point()
         cells = {h3.latlng_to_cell(p.y, p.x, resolution)}
-    hexes = [shapely.Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(c)]) for c in sorted(cells)]
+    hexes = [_cell_polygon(h3.cell_to_boundary(c)) for c in sorted(cells)]
     return shapely.union_all(hexes)
+
+
+def _cell_polygon(boundary) -> shapely.Geometry:
+    """An H3 cell's boundary [(lat, lon), …] as a valid (Multi)Polygon in [-180, 180]: a cell that straddles the
+    antimeridian is cut there into its two halves."""
+    lat = np.array([p[0] for p in boundary])
+    lon = np.array([p[1] for p in boundary])
+    if lon.max() - lon.min() <= 180.0:
+        return shapely.Polygon(np.column_stack([lon, lat]))
+    poly = shapely.Polygon(np.column_stack([np.where(lon < 0, lon + 360.0, lon), lat]))
+    east = shapely.clip_by_rect(poly, -180.0, -90.0, 180.0, 90.0)
+    west = shapely.affinity.translate(shapely.clip_by_rect(poly, 180.0, -90.0, 540.0, 90.0), xoff=-360.0)
+    return shapely.union(east, west)
 
 
 def zone_area(kind: str, geometry: dict) -> shapely.Geometry:

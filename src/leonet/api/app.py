@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
@@ -19,8 +19,10 @@ from leonet.access import tx
 from leonet.access.keys import KeyForbidden
 from leonet.access.service import Conflict, Forbidden, NotFound
 from leonet.api.auth import Authenticator, ensure_env_admin_key
+from leonet.api.docs import attach_docs
 from leonet.api.edge import EdgeMiddleware
 from leonet.api.schemas import ERRORS
+from leonet.api.security import install_security
 from leonet.errors import LeonetInputError
 from leonet.store.session import default_url, normalise_url, open_store
 
@@ -62,8 +64,9 @@ class Readiness:
 
 
 def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] = (), live=None,
-               started_monotonic: float | None = None) -> FastAPI:
-    """The API over the store at ``db_url`` (schema created/upgraded); ``live`` is a running Simulation or None."""
+               started_monotonic: float | None = None, cors_origins: Sequence[str] = ()) -> FastAPI:
+    """The API over the store at ``db_url`` (schema created/upgraded); ``live`` is a running Simulation or None.
+    Cross-origin requests are refused unless ``cors_origins`` names the origins allowed."""
     from leonet.api.routers import (
         accounts,
         analysis,
@@ -90,7 +93,7 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
         readiness.start()
         yield
 
-    app = FastAPI(title="leonet", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="leonet", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Service-authorization control plane of a LEO satellite internet system. Every "
                               "endpoint needs `Authorization: Bearer KEY` (or the session cookie) except health, "
                               "readiness and these docs.")
@@ -163,4 +166,6 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
         app.include_router(module.router, prefix="/api/v1", responses=ERRORS)
     for router in extra_routers:
         app.include_router(router, responses=ERRORS)
+    attach_docs(app)
+    install_security(app, cors_origins)  # outermost: every answer, the edge's 401/413/503 too, has the headers
     return app

@@ -1,4 +1,5 @@
-"""Control-plane commands: ``leonet serve``, ``leonet db upgrade|seed``, ``leonet decide``, ``leonet audit verify``."""
+"""Control-plane commands: ``leonet serve``, ``leonet db upgrade|seed``, ``leonet decide``, ``leonet audit verify``,
+``leonet zones import``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from leonet.cli.common import ensure_port_free, say, user_errors
 
 db_app = typer.Typer(help="Database schema and seed data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+zones_app = typer.Typer(help="Geofenced zones.", no_args_is_help=True)
 
 CHECKPOINT_HELP = "Head checkpoint file (default $LEONET_AUDIT_CHECKPOINT, or <sqlite file>.audit-head.json)."
 HOST_HELP = "Interface to bind; beyond localhost every endpoint still needs a key (except health and docs)."
@@ -19,7 +21,10 @@ DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $
 
 def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
           db: str = typer.Option(None, "--db", help=DB_HELP),
-          host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP)) -> None:
+          host: str = typer.Option("127.0.0.1", "--host", help=HOST_HELP),
+          cors_origin: list[str] = typer.Option(None, "--cors-origin",
+                                                help="Allow cross-origin requests from this origin, e.g. "
+                                                     "https://ops.example.org (repeatable; default: none).")) -> None:
     """Run the REST API (OpenAPI at /docs); creates/upgrades the schema on first start."""
     import time
 
@@ -33,7 +38,7 @@ def serve(port: int = typer.Option(8000, "--port", help="TCP port to listen on."
     url = normalise_url(db or default_url())
     say(f"leonet serve: opening the store {display_url(url)} (schema upgraded to head if needed)")
     with user_errors():
-        app = create_app(url, started_monotonic=started)
+        app = create_app(url, started_monotonic=started, cors_origins=cors_origin or ())
     from leonet.web.serve import attach_dashboard
 
     attach_dashboard(app)
@@ -121,9 +126,33 @@ def audit_verify(db: str = typer.Option(None, "--db", help=DB_HELP),
     typer.echo(f"audit log intact: {n} records; checkpoint matches; state tables agree with the log")
 
 
+@zones_app.command("import")
+def zones_import(
+    file: Path = typer.Argument(..., help="GeoJSON: FeatureCollection, Feature or (Multi)Polygon"),
+    source: str = typer.Option(..., "--source", help="Where the boundaries come from (URL or description)."),
+    as_of: str = typer.Option(..., "--as-of", help="The date the source describes (ISO-8601)."),
+    kind: str = typer.Option(None, "--kind", help="blocked_area | whitelist_only | monitoring | disabled_cells, "
+                                                  "for features without properties.kind"),
+    reason: str = typer.Option(None, "--reason", help="For features without properties.reason."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Import zones from a GeoJSON file; every zone keeps its source and date (all features or none)."""
+    from leonet.access.zone_import import import_geojson
+    from leonet.store.session import open_store
+
+    with user_errors():
+        with open_store(db).begin() as session:
+            zones = import_geojson(session, "cli", file, source, as_of, kind, reason)
+            names = [(z.id, z.name, z.kind) for z in zones]
+    for zid, name, zkind in names:
+        typer.echo(f"zone {zid}: {name} ({zkind})")
+    typer.echo(f"imported {len(names)} zone(s) from {file} (source {source}, as of {as_of})")
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the top-level app."""
     app.command("serve")(serve)
     app.command("decide")(decide)
     app.add_typer(db_app, name="db")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(zones_app, name="zones")

@@ -130,10 +130,11 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
     app.state.runner = runner
     attach_dashboard(app)
     url = f"http://{host}:{port}/"
-    login = f"{url}#key={_login_key(app)}"
+    login = f"{url}#key={demo_login_key(app)}"
     typer.echo(f"leonet demo: {sc.name}, {len(sim.serials())} terminals, {sim.network().num_sats} satellites, "
                f"×{speed:g} real time → {url}  (API docs {url}docs)")
-    typer.echo(f"log in to the dashboard (one-time link, valid 12 h): {login}")
+    typer.echo(f"login link (role admin, a new key for this run, valid {DEMO_LINK_HOURS} h; anyone who has it can act "
+               f"as admin here): {login}")
     app.state.readiness.on_ready.append(lambda s: say(f"ready in {s:.1f} s: {url}"))
     if not no_browser:
         webbrowser.open(login)
@@ -143,15 +144,27 @@ def demo(port: int = typer.Option(8000, "--port", help="TCP port of the API and 
         runner.stop()
 
 
-def _login_key(app) -> str:
-    """A fresh admin key for the demo's login link (expires in 12 h; the dashboard trades it for a cookie)."""
+DEMO_LINK_OWNER = "leonet demo login link"
+DEMO_LINK_HOURS = 12  # as long as a dashboard session may last
+
+
+def demo_login_key(app) -> str:
+    """A new admin key for this run's login link, expiring in 12 h; the previous runs' link keys are revoked (each
+    audited), so an old link printed in a terminal's scrollback no longer signs anyone in."""
     from datetime import UTC, datetime, timedelta
 
+    from sqlalchemy import select
+
     from leonet.access import keys, tx
+    from leonet.store.models import ApiKey
 
     with tx.write(app.state.sessions) as session:
-        key, _ = keys.create(session, None, "admin", "demo login link", expires_at=datetime.now(UTC) + timedelta(
-            hours=12))
+        old = session.execute(select(ApiKey.id).where(ApiKey.owner == DEMO_LINK_OWNER,
+                                                      ApiKey.revoked_at.is_(None))).scalars().all()
+        for key_id in old:
+            keys.revoke(session, None, key_id, reason="a new leonet demo login link")
+        key, _ = keys.create(session, None, "admin", owner=DEMO_LINK_OWNER,
+                             expires_at=datetime.now(UTC) + timedelta(hours=DEMO_LINK_HOURS))
     return key
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from leonet.errors import LeonetInputError
 from leonet.ground.geometry import enu_basis
 
-DEFAULT_MIN_ELEVATION_DEG = 25.0  # Starlink user terminals (FCC 21-48 modification; starlink-facts.md §1)
+DEFAULT_MIN_ELEVATION_DEG = 25.0  # Starlink user terminals (FCC 21-48 modification, https://docs.fcc.gov/public/attachments/FCC-21-48A1.pdf)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Scheduler cells: H3 hexagons (service is sold and scheduled per hexagonal cell, starlink-facts.md §2)."""
+"""Scheduler cells: H3 hexagons (service is sold and scheduled per hexagonal cell: Reuters via
+https://news.online.ua/en/did-musk-order-to-turn-off-starlink-during-the-afu-counteroffensive-in-the-kherson-region-insider-data-895538/
+; H3 cell ids in the account telemetry: https://github.com/Eitol/starlink-tools README)."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from leonet.access.codes import DisablementCode as C
 from leonet.access.decisions import cached_context
 from leonet.access.detect import EvidenceLog, build_incidents
 from leonet.access.policy import decide_batch
+from leonet.access.roam import AbroadCounter
 from leonet.ground.geometry import look_angles_paired
 from leonet.orbits.frames import ecef_to_geodetic, geodetic_to_ecef_km
 from leonet.orbits.tle import TleSet
@@ -82,6 +83,7 @@ class Simulation:
         self.slot_index = -1
         self._build_terminals()
         self.meter = Meter(self.serials_arr)
+        self.roaming = AbroadCounter(len(self.serials_arr))  # Roam trips from the reported positions (access/roam.py)
         self.location = LocationChecker(scenario.location_check, self.alt_km, self.rng)
         store_rows = record and len(self._serials) <= scenario.telemetry_store_max_terminals
         self.telemetry = TelemetryLog(self.sessions if store_rows else None, self.serials_arr)
@@ -249,7 +251,7 @@ class Simulation:
         net = self.scenario.network
         lat, lon, speed, heading = self.tracks.at(t_s)
         rep_lat, rep_lon = self._reported(lat, lon)
-        ctx = self.meter.apply(self.context(when))
+        ctx = self.roaming.update(self.meter.apply(self.context(when)), self.serials_arr, rep_lat, rep_lon, when)
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
         clock("decide")
         codes = decision.codes.copy()

@@ -25,6 +25,21 @@ class Country(Base):
     gateway_required_in_country: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class CountryStatusPeriod(Base):
+    """One period of a country's licensing status: [valid_from, valid_to), None = open. Decisions read the period
+    valid at the decision time (``access.context.country_statuses``)."""
+
+    __tablename__ = "country_status_periods"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    iso_a2: Mapped[str] = mapped_column(ForeignKey("countries.iso_a2"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # licensed | not_licensed | blocked | unknown
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(Text, default="", server_default="")  # URL, or "unknown"
+    source_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -91,6 +106,8 @@ class Zone(Base):
     reason: Mapped[str] = mapped_column(Text)
     max_speed_kmh: Mapped[float | None] = mapped_column(Float)  # in-zone speed cut-off (e.g. anti-drone)
     created_by: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(Text, default="", server_default="")  # where the boundary comes from (URL)
+    as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the date the source describes
 
 
 class WhitelistEntry(Base):

@@ -28,6 +28,8 @@ class ZoneIn(In):
     valid_from: UtcDatetime | None = None
     valid_to: UtcDatetime | None = None
     max_speed_kmh: float | None = Field(default=None, gt=0, le=5000)
+    source: str = Field(default="", max_length=2000, description="where the boundary comes from (URL)")
+    as_of: UtcDatetime | None = Field(default=None, description="the date the source describes")
 
 
 class WhitelistIn(In):
@@ -47,7 +49,7 @@ def _iso(t):
 def zone_out(z: Zone) -> dict:
     return {"id": z.id, "name": z.name, "kind": z.kind, "geometry": z.geometry, "reason": z.reason,
             "valid_from": _iso(z.valid_from), "valid_to": _iso(z.valid_to), "max_speed_kmh": z.max_speed_kmh,
-            "created_by": z.created_by}
+            "created_by": z.created_by, "source": z.source, "as_of": _iso(z.as_of)}
 
 
 def entry_out(e: WhitelistEntry) -> dict:
@@ -62,7 +64,8 @@ def create(body: ZoneIn, request: Request, who: Principal = Depends(require("adm
         else body.geometry
     with write(request) as session:
         out = zone_out(service.create_zone(session, who.name, body.name, body.kind, geometry, body.reason,
-                                           body.valid_from, body.valid_to, body.max_speed_kmh))
+                                           body.valid_from, body.valid_to, body.max_speed_kmh, body.source,
+                                           body.as_of))
     return out
 
 

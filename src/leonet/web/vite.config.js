@@ -1,6 +1,0 @@
-import { defineConfig } from "vite";
-
-export default defineConfig({
-  base: "/",
-  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 2000 },
-});
