@@ -103,7 +103,7 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
     app.state.live = live
     app.state.auth = Authenticator(sessions)
     app.state.readiness = readiness
-    app.add_middleware(EdgeMiddleware, authenticator_of=lambda: app.state.auth)
+    app.add_middleware(EdgeMiddleware, authenticator_of=lambda: app.state.auth, routes_of=app.openapi)
 
     @app.exception_handler(LeonetInputError)
     async def _bad_input(_: Request, exc: LeonetInputError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import anyio
 from starlette.exceptions import HTTPException
@@ -58,10 +59,33 @@ class _TooLarge(HTTPException):
         super().__init__(413, f"request body is over this endpoint's limit of {limit} bytes")
 
 
+def method_table(openapi: dict) -> list[tuple[re.Pattern, frozenset[str]]]:
+    """(path pattern, methods) for every path of the OpenAPI document: the methods each path really answers."""
+    table = []
+    for template, item in openapi.get("paths", {}).items():
+        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+        table.append((pattern, frozenset(m.upper() for m in item if m.lower() in HTTP_METHODS)))
+    return table
+
+
+def allowed_methods(table, path: str) -> set[str]:
+    """Every HTTP method the documented paths matching ``path`` answer (empty when none does, e.g. static files)."""
+    methods: set[str] = set()
+    for pattern, path_methods in table:
+        if pattern.match(path):
+            methods |= path_methods
+    return methods
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
 class EdgeMiddleware:
-    def __init__(self, app, authenticator_of):
+    def __init__(self, app, authenticator_of, routes_of=lambda: {}):
         self.app = app
         self.authenticator_of = authenticator_of  # () → Authenticator (built with the app's store)
+        self.routes_of = routes_of  # () → the OpenAPI document, to answer 405 for a method a path does not have
+        self._methods: list | None = None
         self.in_flight = 0
         self.waiting = 0
         self.streams = 0
@@ -77,6 +101,12 @@ class EdgeMiddleware:
             return await _send_json(send, 422, "NUL bytes are not allowed in the path or query")
         if path in UNSHED:
             return await self.app(scope, receive, send)
+        if self._methods is None:
+            self._methods = method_table(self.routes_of())
+        allowed = allowed_methods(self._methods, path)
+        if allowed and scope.get("method", "GET") not in allowed:  # before authentication: no key needed to learn it
+            return await _send_json(send, 405, f"method {scope.get('method')} is not allowed on {path}",
+                                    {"Allow": ", ".join(sorted(allowed))})
         if path in STREAM_PATHS:
             if self.streams >= MAX_STREAMS:
                 return await self._shed(send)
