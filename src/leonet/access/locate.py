@@ -146,9 +146,12 @@ def solve(theta0: np.ndarray, meas: Measurements, noise: Noise, alt0: np.ndarray
 
 
 def _starts(meas: Measurements, alt0: np.ndarray) -> list[np.ndarray]:
-    """Start points 0, ±250 and ±700 km across the first satellite's ground track (breaks the mirror ambiguity)."""
-    first = np.nan_to_num(meas.sat_pos_km[:, 0, :])
-    vel = np.nan_to_num(meas.sat_vel_km_s[:, 0, :])
+    """Start points 0, ±250 and ±700 km across the first measured satellite's ground track (breaks the mirror
+    ambiguity)."""
+    k0 = np.argmax(np.isfinite(meas.range_km) & np.isfinite(meas.sat_pos_km).all(axis=-1), axis=1)
+    rows = np.arange(meas.range_km.shape[0])
+    first = np.nan_to_num(meas.sat_pos_km[rows, k0])
+    vel = np.nan_to_num(meas.sat_vel_km_s[rows, k0])
     up = first / np.maximum(np.linalg.norm(first, axis=-1, keepdims=True), 1e-9)
     side = np.cross(up, vel)
     side /= np.maximum(np.linalg.norm(side, axis=-1, keepdims=True), 1e-12)
