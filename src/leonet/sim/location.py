@@ -29,7 +29,7 @@ from leonet.access import locate, measure
 from leonet.access.verify import Measurements
 from leonet.scenario import LocationCheck
 
-FIX_ALL_UP_TO = 5_000  # up to this many judged terminals in a slot every one also gets a fresh fix
+FIX_ALL_UP_TO = 500  # up to this many judged terminals in a slot every one also gets a fresh fix
 REFRESH_WINDOWS = 4  # beyond it, a quiet terminal's fix is refreshed every 4th window
 MOVING_KMH = 5.0  # reported speed above which the loose velocity prior applies
 EPHEMERIS = {"operator": measure.EPHEMERIS_OPERATOR, "tle": measure.EPHEMERIS_TLE}
