@@ -70,13 +70,23 @@ class IncrementalRouter:
         self.pred_eid: np.ndarray | None = None  # (V, S)
         self.stats = {"steps": 0, "repaired_nodes": 0, "dijkstra_sources": 0}
         self._moved: list[np.ndarray] = []  # entries (node·S + source) whose predecessor changed this step
-        self._levels = None
+        self._batches: list | None = None  # per level ≥ 1: [entries, parent entries, edge ids]; None: rebuild
+        self.moved: np.ndarray | None = None  # see step_raw
 
     # ---- one step -------------------------------------------------------------------------------------------
     def step(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
              isl_ok: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        dist, pred = self.step_raw(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
+        return dist.T, np.where(np.isfinite(dist), pred, -9999).T
+
+    def step_raw(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
+                 isl_ok: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """As ``step`` but node-major, (V, S), and the predecessor of unreachable entries left as it is (only
+        reachable entries' predecessors are meaningful). ``moved`` then holds the entries (node·S + source)
+        whose predecessor changed in this step, or None when any may have (a tree was recomputed)."""
         w = self._weights(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
         self.stats["steps"] += 1
+        self.moved = np.zeros(0, dtype=np.int64)
         if self.dist is None:
             self._dijkstra(np.arange(self.s), sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
         else:
@@ -85,8 +95,7 @@ class IncrementalRouter:
         if redo.size:  # safety net: the repair did not converge for these sources (never seen)
             self._dijkstra(redo, sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
             self._repair(w, gsl_mask)
-        pred = np.where(np.isfinite(self.dist), self.pred, -9999)
-        return self.dist.T, pred.T
+        return self.dist, self.pred
 
     def _weights(self, sat, mask, rng, isl_ok) -> np.ndarray:
         d = sat[self.isl_edges[:, 1]] - sat[self.isl_edges[:, 0]]
@@ -101,15 +110,16 @@ class IncrementalRouter:
         graph = build_step_graph(sat, self.isl_edges, mask, rng, isl_ok)
         dist, pred = dijkstra(graph, directed=True, indices=self.root_node[rows], return_predecessors=True)
         self.stats["dijkstra_sources"] += len(rows)
+        self.moved = None
         if self.dist is None:
             self.dist = np.full((self.v, self.s), np.inf)
             self.pred = np.full((self.v, self.s), -9999, dtype=np.int64)
             self.pred_eid = np.full((self.v, self.s), -1, dtype=np.int64)
-            self.depth = np.full((self.v, self.s), -1, dtype=np.int16)
+            self.level = np.full((self.v, self.s), -1, dtype=np.int16)
         self.dist[:, rows] = dist.T
         self.pred[:, rows] = pred.T
         self.pred_eid[:, rows] = self._edge_ids(pred.T.astype(np.int64))
-        self._set_depth(rows)
+        self._set_levels(rows)
 
     def _edge_ids(self, pred: np.ndarray) -> np.ndarray:
         """(V, r) predecessor nodes → ids of the tree edges into each node (−1 for roots / unreachable)."""
@@ -131,8 +141,15 @@ class IncrementalRouter:
         return out
 
     # ---- levels ---------------------------------------------------------------------------------------------
-    def _set_depth(self, rows: np.ndarray) -> None:
-        """Depth of every node in the trees of sources ``rows`` (list ranking by pointer doubling)."""
+    # D' is formed level by level: every entry (node, source) carries a level greater than its tree parent's
+    # (roots 0, unreachable −1), and all entries of one level are summed at once. Exact depths satisfy this, but so
+    # does any larger number, so when a predecessor changes the entry moves only if its level is no longer above
+    # its new parent's (then its subtree follows where needed). Levels are kept as one array per level, patched
+    # in place; vacated slots point at a scratch cell (index V·S) until the next rebuild.
+    MAX_LEVEL = 4096  # beyond this, exact depths are recomputed (levels only grow between rebuilds)
+
+    def _set_levels(self, rows: np.ndarray) -> None:
+        """Exact depth of every node in the trees of sources ``rows`` (list ranking by pointer doubling)."""
         r = len(rows)
         pred = self.pred[:, rows]
         reach = np.isfinite(self.dist[:, rows])
@@ -149,32 +166,120 @@ class IncrementalRouter:
             live = live[anc[live] >= 0]
         else:
             raise RuntimeError("predecessor cycle in a shortest-path tree")
-        self.depth[:, rows] = np.where(reach, depth.reshape(-1, r), -1)
-        self._levels = None
+        self.level[:, rows] = np.where(reach, depth.reshape(-1, r), -1)
+        self._batches = None
 
     def _build_levels(self) -> None:
-        flat_depth = self.depth.ravel()
-        order = np.argsort(flat_depth, kind="stable")
-        sorted_depth = flat_depth[order]
-        first = np.searchsorted(sorted_depth, 1)
+        flat_level = self.level.ravel()
+        order = np.argsort(flat_level, kind="stable")
+        sorted_level = flat_level[order]
+        first = np.searchsorted(sorted_level, 1)
         order = order[first:]
-        bounds = np.searchsorted(sorted_depth[first:], np.arange(1, int(sorted_depth[-1]) + 2))
-        cols = order % self.s
-        parent = self.pred.ravel()[order]
-        self._levels = (order, parent * self.s + cols, self.pred_eid.ravel()[order], bounds)
-        self._level_pos = np.full(flat_depth.size, -1, dtype=np.int64)
-        self._level_pos[order] = np.arange(order.size)
+        bounds = np.searchsorted(sorted_level[first:], np.arange(1, int(sorted_level[-1]) + 2))
+        parent = self.pred.ravel()[order] * self.s + order % self.s
+        eid = self.pred_eid.ravel()[order]
+        self._batches = [None] + [[order[a:b], parent[a:b], eid[a:b], b - a]
+                                  for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        self._pos = np.zeros(flat_level.size, dtype=np.int64)
+        self._pos[order] = np.arange(order.size) - np.repeat(bounds[:-1], np.diff(bounds))
+        self._holes = 0
 
     def _tree_distances(self, w: np.ndarray) -> None:
         """D' along the current trees with the new weights, in path order."""
-        if self._levels is None:
+        if self._batches is None:
             self._build_levels()
-        order, parent, eid, bounds = self._levels
-        flat = np.full(self.v * self.s, np.inf)
+        flat = np.full(self.v * self.s + 1, np.inf)  # the last cell is scratch for vacated slots
         flat[self.root_node * self.s + np.arange(self.s)] = 0.0
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            flat[order[a:b]] = flat[parent[a:b]] + w[eid[a:b]]
-        self.dist = flat.reshape(self.v, self.s)
+        for entries, parent, eid, size in self._batches[1:]:
+            flat[entries[:size]] = flat[parent[:size]] + w[eid[:size]]
+        self.dist = flat[:-1].reshape(self.v, self.s)
+
+    def _update_levels(self, moved: np.ndarray, down_ptr: np.ndarray, down_g: np.ndarray) -> None:
+        """Entries ``moved`` changed predecessor: raise the level of those no longer above their parent, then of
+        their children, until every entry is above its parent; patch the per-level arrays to match."""
+        if moved.size == 0:
+            return
+        s, n, g = self.s, self.n, self.g
+        flat_level, flat_p = self.level.reshape(-1), self.pred.reshape(-1)
+        raised, old_levels = [], []
+        frontier = moved
+        for _ in range(self.v + 1):
+            parent = flat_p[frontier] * s + frontier % s
+            below = flat_level[frontier] <= flat_level[parent]
+            frontier, parent = frontier[below], parent[below]
+            if frontier.size == 0:
+                break
+            raised.append(frontier)
+            old_levels.append(flat_level[frontier])
+            flat_level[frontier] = flat_level[parent] + 1
+            # children: ISL neighbours and receiving copies whose predecessor is this satellite
+            v, c = frontier // s, frontier % s
+            sat = v < n
+            v, c = v[sat], c[sat]
+            kids = [self.nbr[v, j] * s + c for j in range(self.nbr.shape[1])]
+            cnt = down_ptr[v + 1] - down_ptr[v]
+            rep = np.repeat(np.arange(len(v)), cnt)
+            pos = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + down_ptr[v][rep]
+            kids.append((n + g + down_g[pos]) * s + c[rep])
+            parents = [v] * self.nbr.shape[1] + [v[rep]]
+            kid, par = np.concatenate(kids), np.concatenate(parents)
+            ok = kid >= 0
+            kid, par = kid[ok], par[ok]
+            frontier = np.unique(kid[flat_p[kid] == par])
+        else:
+            raise RuntimeError("predecessor cycle in a shortest-path tree")
+        if raised:
+            top = int(flat_level[np.concatenate(raised)].max())
+            if top > self.MAX_LEVEL:
+                self._set_levels(np.arange(self.s))
+                return
+        if self._batches is None:
+            return
+        self._patch_levels(moved, raised, old_levels)
+
+    def _patch_levels(self, moved: np.ndarray, raised: list[np.ndarray], old_levels: list[np.ndarray]) -> None:
+        s = self.s
+        flat_level, flat_p, flat_e = self.level.reshape(-1), self.pred.reshape(-1), self.pred_eid.reshape(-1)
+        batches, pos = self._batches, self._pos
+        scratch = self.v * s
+        if raised:
+            ent, first = np.unique(np.concatenate(raised), return_index=True)
+            old = np.concatenate(old_levels)[first]
+            new = flat_level[ent]
+            for lv in np.unique(old[old >= 1]).tolist():  # vacate the old slots
+                at = pos[ent[old == lv]]
+                batches[lv][0][at] = scratch
+                batches[lv][1][at] = scratch
+                batches[lv][2][at] = 0
+                self._holes += at.size
+            while len(batches) <= int(new.max()):
+                batches.append([np.zeros(0, np.int64)] * 3 + [0])
+            for lv in np.unique(new).tolist():  # append to the new levels (arrays grow by doubling)
+                add = ent[new == lv]
+                level = batches[lv]
+                size = level[3]
+                if size + add.size > level[0].size:
+                    cap = max(2 * (size + add.size), 64)
+                    level[:3] = [np.concatenate([a[:size], np.zeros(cap - size, np.int64)]) for a in level[:3]]
+                    level[0][size:] = scratch
+                    level[1][size:] = scratch
+                pos[add] = size + np.arange(add.size)
+                level[0][size:size + add.size] = add
+                level[1][size:size + add.size] = flat_p[add] * s + add % s
+                level[2][size:size + add.size] = flat_e[add]
+                level[3] = size + add.size
+            was_raised = np.zeros(flat_level.size, dtype=bool)
+            was_raised[ent] = True
+            stay = moved[~was_raised[moved]]
+        else:
+            stay = moved
+        lvs = flat_level[stay]
+        for lv in np.unique(lvs[lvs >= 1]).tolist():  # same level, new parent: patch in place
+            x = stay[lvs == lv]
+            batches[lv][1][pos[x]] = flat_p[x] * s + x % s
+            batches[lv][2][pos[x]] = flat_e[x]
+        if self._holes > self.v * s // 8:
+            self._batches = None
 
     # ---- certificate and repair -----------------------------------------------------------------------------
     def _repair(self, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -234,46 +339,12 @@ class IncrementalRouter:
         flat_p[target[fix]] = parent[fix]
         flat_e[target[fix]] = eid[fix]
         self._moved.append(target[fix])
-        self._update_depth(np.unique(np.concatenate(self._moved)), down_ptr, down_g)
+        moved = np.unique(np.concatenate(self._moved))
+        self._update_levels(moved, down_ptr, down_g)
         self._moved = []
+        if self.moved is not None:
+            self.moved = np.union1d(self.moved, moved)
         return np.unique(target[unconverged] % s)
-
-    def _update_depth(self, moved: np.ndarray, down_ptr: np.ndarray, down_g: np.ndarray) -> None:
-        """Depths after some entries changed predecessor: recompute them, then their children, until stable."""
-        if moved.size == 0:
-            return
-        s, n, g = self.s, self.n, self.g
-        flat_depth, flat_p = self.depth.reshape(-1), self.pred.reshape(-1)
-        frontier = moved
-        for rounds in range(self.v + 1):
-            parent = flat_p[frontier] * s + frontier % s
-            new = flat_depth[parent] + 1
-            diff = new != flat_depth[frontier]
-            frontier = frontier[diff]
-            if frontier.size == 0:
-                if rounds == 0 and self._levels is not None:
-                    # No depth changed (ties switched between parents at equal depth): patch the level arrays.
-                    at = self._level_pos[moved]
-                    self._levels[1][at] = flat_p[moved] * s + moved % s
-                    self._levels[2][at] = self.pred_eid.reshape(-1)[moved]
-                    return
-                break
-            flat_depth[frontier] = new[diff]
-            # children: ISL neighbours and receiving copies whose predecessor is this satellite
-            v, c = frontier // s, frontier % s
-            sat = v < n
-            v, c = v[sat], c[sat]
-            kids = [self.nbr[v, j] * s + c for j in range(self.nbr.shape[1])]
-            cnt = down_ptr[v + 1] - down_ptr[v]
-            rep = np.repeat(np.arange(len(v)), cnt)
-            pos = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + down_ptr[v][rep]
-            kids.append((n + g + down_g[pos]) * s + c[rep])
-            parents = [v] * self.nbr.shape[1] + [v[rep]]
-            kid, par = np.concatenate(kids), np.concatenate(parents)
-            ok = kid >= 0
-            kid, par = kid[ok], par[ok]
-            frontier = np.unique(kid[flat_p[kid] == par])
-        self._levels = None
 
     def _downlinks(self, gi: np.ndarray, si: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(si, kind="stable")
