@@ -72,6 +72,8 @@ class IncrementalRouter:
         self._moved: list[np.ndarray] = []  # entries (node·S + source) whose predecessor changed this step
         self._batches: list | None = None  # per level ≥ 1: [entries, parent entries, edge ids]; None: rebuild
         self.moved: np.ndarray | None = None  # see step_raw
+        self._w: np.ndarray | None = None  # edge weights (see _weights)
+        self._w_set = np.zeros(0, dtype=np.int64)
 
     # ---- one step -------------------------------------------------------------------------------------------
     def step(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
@@ -79,34 +81,59 @@ class IncrementalRouter:
         dist, pred = self.step_raw(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
         return dist.T, np.where(np.isfinite(dist), pred, -9999).T
 
-    def step_raw(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
-                 isl_ok: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def step_raw(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray | None, gsl_range_km: np.ndarray | None,
+                 isl_ok: np.ndarray | None = None, links: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
         """As ``step`` but node-major, (V, S), and the predecessor of unreachable entries left as it is (only
         reachable entries' predecessors are meaningful). ``moved`` then holds the entries (node·S + source)
-        whose predecessor changed in this step, or None when any may have (a tree was recomputed)."""
-        w = self._weights(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
+        whose predecessor changed in this step, or None when any may have (a tree was recomputed).
+
+        ``links`` = (site, satellite, range km) of the visible pairs sorted by site then satellite may replace
+        the dense ``gsl_mask`` and ``gsl_range_km`` (pass None for both)."""
+        if links is None:
+            gi, si = np.nonzero(gsl_mask)
+            links = (gi, si, gsl_range_km[gi, si])
+        w = self._weights(sat_ecef_km, links, isl_ok)
         self.stats["steps"] += 1
         self.moved = np.zeros(0, dtype=np.int64)
         if self.dist is None:
-            self._dijkstra(np.arange(self.s), sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
+            self._dijkstra(np.arange(self.s), sat_ecef_km, links, isl_ok)
         else:
             self._tree_distances(w)
-        redo = self._repair(w, gsl_mask)
+        redo = self._repair(w, links)
         if redo.size:  # safety net: the repair did not converge for these sources (never seen)
-            self._dijkstra(redo, sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
-            self._repair(w, gsl_mask)
+            self._dijkstra(redo, sat_ecef_km, links, isl_ok)
+            self._repair(w, links)
         return self.dist, self.pred
 
-    def _weights(self, sat, mask, rng, isl_ok) -> np.ndarray:
+    def _weights(self, sat, links, isl_ok) -> np.ndarray:
+        """Weight of every edge id (inf: absent), in a buffer kept between steps (only last step's ground links
+        are reset)."""
+        n, e, gn = self.n, self.e, self.g * self.n
         d = sat[self.isl_edges[:, 1]] - sat[self.isl_edges[:, 0]]
         isl = np.maximum(np.sqrt(np.einsum("ek,ek->e", d, d)), MIN_LINK_KM)
         keep = np.isfinite(isl) if isl_ok is None else np.isfinite(isl) & isl_ok
         isl = np.where(keep, isl, np.inf)  # as graph.py: links of failed satellites and dropped links are absent
-        gsl = np.where(mask, np.maximum(rng, MIN_LINK_KM), np.inf).ravel()
-        return np.concatenate([isl, isl, gsl, gsl])
+        if self._w is None:
+            self._w = np.full(2 * e + 2 * gn, np.inf)
+        w = self._w
+        w[2 * e + self._w_set] = np.inf
+        w[2 * e + gn + self._w_set] = np.inf
+        gi, si, rng = links
+        self._w_set = gi * n + si
+        gsl = np.maximum(rng, MIN_LINK_KM)
+        w[:e] = isl
+        w[e:2 * e] = isl
+        w[2 * e + self._w_set] = gsl
+        w[2 * e + gn + self._w_set] = gsl
+        return w
 
     # ---- from scratch ---------------------------------------------------------------------------------------
-    def _dijkstra(self, rows: np.ndarray, sat, mask, rng, isl_ok) -> None:
+    def _dijkstra(self, rows: np.ndarray, sat, links, isl_ok) -> None:
+        gi, si, dist = links
+        mask = np.zeros((self.g, self.n), dtype=bool)
+        rng = np.full((self.g, self.n), np.inf)
+        mask[gi, si] = True
+        rng[gi, si] = dist
         graph = build_step_graph(sat, self.isl_edges, mask, rng, isl_ok)
         dist, pred = dijkstra(graph, directed=True, indices=self.root_node[rows], return_predecessors=True)
         self.stats["dijkstra_sources"] += len(rows)
@@ -194,12 +221,12 @@ class IncrementalRouter:
             flat[entries[:size]] = flat[parent[:size]] + w[eid[:size]]
         self.dist = flat[:-1].reshape(self.v, self.s)
 
-    def _update_levels(self, moved: np.ndarray, down_ptr: np.ndarray, down_g: np.ndarray) -> None:
+    def _update_levels(self, moved: np.ndarray) -> None:
         """Entries ``moved`` changed predecessor: raise the level of those no longer above their parent, then of
         their children, until every entry is above its parent; patch the per-level arrays to match."""
         if moved.size == 0:
             return
-        s, n, g = self.s, self.n, self.g
+        s = self.s
         flat_level, flat_p = self.level.reshape(-1), self.pred.reshape(-1)
         raised, old_levels = [], []
         frontier = moved
@@ -213,18 +240,7 @@ class IncrementalRouter:
             old_levels.append(flat_level[frontier])
             flat_level[frontier] = flat_level[parent] + 1
             # children: ISL neighbours and receiving copies whose predecessor is this satellite
-            v, c = frontier // s, frontier % s
-            sat = v < n
-            v, c = v[sat], c[sat]
-            kids = [self.nbr[v, j] * s + c for j in range(self.nbr.shape[1])]
-            cnt = down_ptr[v + 1] - down_ptr[v]
-            rep = np.repeat(np.arange(len(v)), cnt)
-            pos = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + down_ptr[v][rep]
-            kids.append((n + g + down_g[pos]) * s + c[rep])
-            parents = [v] * self.nbr.shape[1] + [v[rep]]
-            kid, par = np.concatenate(kids), np.concatenate(parents)
-            ok = kid >= 0
-            kid, par = kid[ok], par[ok]
+            kid, par = self._out_entries(frontier)[:3:2]
             frontier = np.unique(kid[flat_p[kid] == par])
         else:
             raise RuntimeError("predecessor cycle in a shortest-path tree")
@@ -282,7 +298,7 @@ class IncrementalRouter:
             self._batches = None
 
     # ---- certificate and repair -----------------------------------------------------------------------------
-    def _repair(self, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _repair(self, w: np.ndarray, links: tuple) -> np.ndarray:
         """Certify every tree, repair failing nodes, put ties in canonical form. Returns source rows whose repair
         did not converge (to be recomputed from scratch)."""
         n, g, e, s = self.n, self.g, self.e, self.s
@@ -301,7 +317,7 @@ class IncrementalRouter:
             np.less_equal(buf, thr[:n], out=hit)
             count[:n] += hit
         # satellites: uplink from the source's own ground node (D' = 0 at the root); one per (satellite, source)
-        gi, si = np.nonzero(mask)
+        gi, si = links[0], links[1]
         own = self.src_row[gi] >= 0
         up = (gi[own], si[own], self.src_row[gi[own]])
         w_up = w[2 * e + up[0] * n + up[1]]
@@ -318,13 +334,13 @@ class IncrementalRouter:
         if flagged.size == 0:
             return np.zeros(0, dtype=np.int64)
         links = (gi, si, w_down, up)
-        down_ptr, down_g = self._downlinks(gi, si)
+        self._out_table(gi, si)
         changed = self._apply(self._in_candidates(flagged, w, links))
         seen = [flagged]
         for _ in range(self.v + 1):
             if changed.size == 0:
                 break
-            cand = self._out_candidates(changed, w, down_ptr, down_g)
+            cand = self._out_candidates(changed, w)
             seen.append(cand[0])
             changed = self._apply(cand)
         # Canonical predecessor of every node whose in-edges were looked at, from its complete set of in-edges.
@@ -340,16 +356,38 @@ class IncrementalRouter:
         flat_e[target[fix]] = eid[fix]
         self._moved.append(target[fix])
         moved = np.unique(np.concatenate(self._moved))
-        self._update_levels(moved, down_ptr, down_g)
+        self._update_levels(moved)
         self._moved = []
         if self.moved is not None:
             self.moved = np.union1d(self.moved, moved)
         return np.unique(target[unconverged] % s)
 
-    def _downlinks(self, gi: np.ndarray, si: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _out_table(self, gi: np.ndarray, si: np.ndarray) -> None:
+        """This step's out-edges of every satellite, (N, K + D) padded with −1: the K ISL neighbours, then the
+        receiving copies of the ground nodes that see it (downlinks), with the edge ids."""
+        n, g, e, k = self.n, self.g, self.e, self.nbr.shape[1]
         order = np.argsort(si, kind="stable")
-        ptr = np.concatenate([[0], np.cumsum(np.bincount(si, minlength=self.n))])
-        return ptr, gi[order]
+        sg, ss = gi[order], si[order]
+        cnt = np.bincount(si, minlength=n)
+        slot = np.arange(ss.size) - (np.cumsum(cnt) - cnt)[ss]
+        width = k + (int(cnt.max()) if cnt.size else 0)
+        self._out_node = np.full((n, width), -1, dtype=np.int64)
+        self._out_eid = np.full((n, width), -1, dtype=np.int64)
+        self._out_node[:, :k] = self.nbr
+        self._out_eid[:, :k] = self.out_eid
+        self._out_node[ss, k + slot] = n + g + sg
+        self._out_eid[ss, k + slot] = 2 * e + g * n + sg * n + ss
+
+    def _out_entries(self, flats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Out-edges of the satellite entries among ``flats``: target entries, source entries, source nodes and
+        edge ids."""
+        s = self.s
+        flats = flats[flats < self.n * s]
+        v = flats // s
+        node = self._out_node[v]
+        ok = node >= 0
+        row = np.nonzero(ok)[0]
+        return node[ok] * s + flats[row] % s, flats[row], v[row], self._out_eid[v][ok]
 
     def _in_candidates(self, flats: np.ndarray, w: np.ndarray, links) -> list[np.ndarray]:
         """Every in-edge of the (node, source) entries ``flats`` (node·S + source):
@@ -379,26 +417,10 @@ class IncrementalRouter:
             parts.append(((n + g + rv[fi]) * s + rc[fi], d[ps, rc[fi]] + w_down[sel][pi], ps, eid))
         return [np.concatenate(x) for x in zip(*parts, strict=True)]
 
-    def _out_candidates(self, flats: np.ndarray, w: np.ndarray, down_ptr, down_g) -> list[np.ndarray]:
+    def _out_candidates(self, flats: np.ndarray, w: np.ndarray) -> list[np.ndarray]:
         """Out-edges of improved satellites: ISL neighbours and downlinks to the ground nodes that see them."""
-        n, g, e, s = self.n, self.g, self.e, self.s
-        d = self.dist
-        v, c = flats // s, flats % s
-        sat = v < n
-        v, c = v[sat], c[sat]
-        parts = []
-        for j in range(self.nbr.shape[1]):
-            u = self.nbr[v, j]
-            ok = u >= 0
-            eid = self.out_eid[v[ok], j]
-            parts.append((u[ok] * s + c[ok], d[v[ok], c[ok]] + w[eid], v[ok], eid))
-        cnt = down_ptr[v + 1] - down_ptr[v]
-        rep = np.repeat(np.arange(len(v)), cnt)
-        pos = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + down_ptr[v][rep]
-        gg = down_g[pos]
-        eid = 2 * e + g * n + gg * n + v[rep]
-        parts.append(((n + g + gg) * s + c[rep], d[v[rep], c[rep]] + w[eid], v[rep], eid))
-        return [np.concatenate(x) for x in zip(*parts, strict=True)]
+        target, source, v, eid = self._out_entries(flats)
+        return [target, self.dist.reshape(-1)[source] + w[eid], v, eid]
 
     def _apply(self, cand: list[np.ndarray]) -> np.ndarray:
         """Lower each target to its best candidate where that is strictly shorter (any decrease along the tree

@@ -118,9 +118,9 @@ def compute_chunk(job: RouteJob, first: int, stop: int, carry: dict | None = Non
     rtt = np.empty((steps, p))
     hops = np.empty((steps, p), dtype=np.int32)
     path_id = np.empty((steps, p), dtype=np.int32)
+    links = gsl.steps(pos)
     for k in range(steps):  # one network per step; everything inside is vectorised
-        mask, rng = gsl.step(pos[k])
-        routes = router.step(pos[k], mask, rng, None if keep is None else keep[k])
+        routes = router.step(pos[k], None, None, None if keep is None else keep[k], links[k])
         rtt[k] = routes.rtt_ms
         hops[k] = routes.hops
         path_id[k] = paths.update(router.changed, routes.back, routes.hops)

@@ -70,10 +70,11 @@ class PairRouter:
         self.changed: np.ndarray = np.ones(len(self.target), dtype=bool)
         self.path_entries: np.ndarray | None = None  # (P, H) see _set_path_entries
 
-    def step(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
-             isl_ok: np.ndarray | None = None) -> StepRoutes:
+    def step(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray | None, gsl_range_km: np.ndarray | None,
+             isl_ok: np.ndarray | None = None, links: tuple | None = None) -> StepRoutes:
+        """``links`` (sparse visible pairs, see ``IncrementalRouter.step_raw``) may replace mask and range."""
         router = self.router
-        dist, pred = router.step_raw(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)  # (V, S)
+        dist, pred = router.step_raw(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok, links)  # (V, S)
         length = dist[self.target, self.row_of_pair]
         reachable = np.isfinite(length)
         pred = pred.T  # (S, V); only reachable entries are read
