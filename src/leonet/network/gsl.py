@@ -60,6 +60,9 @@ def max_slant_range_km(policy: GslPolicy, sat_radius_km: float, site_radius_km: 
     return float(np.sqrt(sat_radius_km**2 - (site_radius_km * np.cos(el)) ** 2) - site_radius_km * np.sin(el))
 
 
+DENSE_PAIRS = 20_000_000  # sites × satellites up to which candidates are found by brute force, not a k-d tree
+
+
 class GslIndex:
     """Per-step visibility through a k-d tree of the satellites: only satellites within the largest possible
     slant range of a site are tested exactly. Same answers as ``gsl_visibility``, without the dense G × N work."""
@@ -87,6 +90,19 @@ class GslIndex:
             self._tree = cKDTree(self.site)
         near = self._tree.sparse_distance_matrix(cKDTree(sat_ecef_km[finite]), radius_km, output_type="ndarray")
         return near["i"].astype(np.int64), finite[near["j"]]
+
+    def _near_dense(self, sat_ecef_km: np.ndarray, finite: np.ndarray, radius_km: float):
+        """As ``_near`` by brute force over blocks of sites (no k-d tree, no SciPy import), sorted by site then
+        satellite."""
+        sat = sat_ecef_km[finite]
+        block = max(1, 2_000_000 // max(finite.size, 1))
+        gi, si = [], []
+        for a in range(0, len(self.site), block):
+            rel = sat[None, :, :] - self.site[a:a + block, None, :]
+            g, j = np.nonzero(np.einsum("gnc,gnc->gn", rel, rel) <= radius_km * radius_km)
+            gi.append(g + a)
+            si.append(finite[j])
+        return np.concatenate(gi).astype(np.int64), np.concatenate(si).astype(np.int64)
 
     def _exact(self, sat_ecef_km: np.ndarray, gi: np.ndarray, si: np.ndarray):
         """The candidate pairs that are visible: site, satellite, slant range and sine of the elevation."""
@@ -136,9 +152,12 @@ class GslIndex:
         margin = float(np.sqrt(np.einsum("tnc,tnc->tn", moved, moved).max()))
         if margin > 0.25 * radius:  # long steps: satellites cross the sky within the chunk
             return [self._sorted(*self.pairs(p)[:3]) for p in sat_ecef_km]
-        gi, si = self._near(mid, finite, radius + margin + 1.0)
-        order = np.lexsort((si, gi))
-        gi, si = gi[order], si[order]
+        if len(self.site) * finite.size <= DENSE_PAIRS:
+            gi, si = self._near_dense(mid, finite, radius + margin + 1.0)
+        else:
+            gi, si = self._near(mid, finite, radius + margin + 1.0)
+            order = np.lexsort((si, gi))
+            gi, si = gi[order], si[order]
         # Every pair pairs() would test at instant k (within radius[k] then) is a candidate; the exact test
         # admits no pair beyond radius[k] (a bound on the slant range), so the extra candidates change nothing.
         return [self._exact(p, gi, si)[:3] for p in sat_ecef_km]

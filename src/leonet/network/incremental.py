@@ -28,9 +28,6 @@ node-major, (V, S) for V nodes and S sources, so per-node gathers copy whole row
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
-
-from leonet.network.graph import build_step_graph
 
 MIN_LINK_KM = 1e-9  # as graph.py: zero-length links keep a tiny positive weight
 
@@ -95,11 +92,14 @@ class IncrementalRouter:
         w = self._weights(sat_ecef_km, links, isl_ok)
         self.stats["steps"] += 1
         self.moved = np.zeros(0, dtype=np.int64)
-        if self.dist is None:
-            self._dijkstra(np.arange(self.s), sat_ecef_km, links, isl_ok)
+        fresh = self.dist is None
+        if fresh:
+            self._start()
         else:
             self._tree_distances(w)
-        redo = self._repair(w, links)
+        redo = self._repair(w, links, levels=not fresh)
+        if fresh:
+            self._set_levels(np.arange(self.s))
         if redo.size:  # safety net: the repair did not converge for these sources (never seen)
             self._dijkstra(redo, sat_ecef_km, links, isl_ok)
             self._repair(w, links)
@@ -128,7 +128,24 @@ class IncrementalRouter:
         return w
 
     # ---- from scratch ---------------------------------------------------------------------------------------
+    def _start(self) -> None:
+        """First step: every entry unreachable but the roots; the repair (label correction from these upper
+        bounds) then grows the trees. It converges to the same distances as Dijkstra: with positive weights,
+        ``D[v] = min over in-edges of D[u] + w`` (in floating point, as Dijkstra forms it) has one solution."""
+        self.stats["dijkstra_sources"] += self.s
+        self.moved = None
+        self.dist = np.full((self.v, self.s), np.inf)
+        self.dist[self.root_node, np.arange(self.s)] = 0.0
+        self.pred = np.full((self.v, self.s), -9999, dtype=np.int64)
+        self.pred_eid = np.full((self.v, self.s), -1, dtype=np.int64)
+        self.level = np.full((self.v, self.s), -1, dtype=np.int16)
+
     def _dijkstra(self, rows: np.ndarray, sat, links, isl_ok) -> None:
+        """Trees of sources ``rows`` recomputed by scipy's Dijkstra (the safety net of ``step_raw``)."""
+        from scipy.sparse.csgraph import dijkstra
+
+        from leonet.network.graph import build_step_graph
+
         gi, si, dist = links
         mask = np.zeros((self.g, self.n), dtype=bool)
         rng = np.full((self.g, self.n), np.inf)
@@ -298,9 +315,29 @@ class IncrementalRouter:
             self._batches = None
 
     # ---- certificate and repair -----------------------------------------------------------------------------
-    def _repair(self, w: np.ndarray, links: tuple) -> np.ndarray:
+    def _repair(self, w: np.ndarray, links: tuple, levels: bool = True) -> np.ndarray:
         """Certify every tree, repair failing nodes, put ties in canonical form. Returns source rows whose repair
-        did not converge (to be recomputed from scratch)."""
+        did not converge (to be recomputed from scratch). ``levels=False`` (first step, all trees grown from their
+        roots): levels are left to the caller, and only entries with a tie are put in canonical form."""
+        flagged, links = self._certify(w, links)
+        if flagged.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        self._out_table(links[0], links[1])
+        changed = self._apply(self._in_candidates(flagged, w, links))
+        seen = [flagged]
+        for _ in range(self.v + 1):
+            if changed.size == 0:
+                break
+            cand = self._out_candidates(changed, w)
+            seen.append(cand[0])
+            changed = self._apply(cand)
+        if not levels:  # every entry was looked at: those with a unique shortest in-edge are canonical already
+            seen = [self._certify(w, links[:2])[0]]
+        return self._settle(w, links, seen, levels)
+
+    def _certify(self, w: np.ndarray, links: tuple) -> tuple[np.ndarray, tuple]:
+        """Entries whose in-edges do not certify the tree: reachable ones with more than one in-edge as short as
+        the tree's (a better edge, or a tie), unreachable ones with any finite in-edge."""
         n, g, e, s = self.n, self.g, self.e, self.s
         d = self.dist
         finite = np.isfinite(d)
@@ -330,19 +367,10 @@ class IncrementalRouter:
             count[n + g + gi[starts]] += np.add.reduceat(hits, starts, axis=0, dtype=np.int16)
         bad = np.where(finite, count != 1, count > 0)
         bad[n:n + g] = False
-        flagged = np.flatnonzero(bad.ravel())
-        if flagged.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        links = (gi, si, w_down, up)
-        self._out_table(gi, si)
-        changed = self._apply(self._in_candidates(flagged, w, links))
-        seen = [flagged]
-        for _ in range(self.v + 1):
-            if changed.size == 0:
-                break
-            cand = self._out_candidates(changed, w)
-            seen.append(cand[0])
-            changed = self._apply(cand)
+        return np.flatnonzero(bad.ravel()), (gi, si, w_down, up)
+
+    def _settle(self, w: np.ndarray, links: tuple, seen: list[np.ndarray], levels: bool) -> np.ndarray:
+        s = self.s
         # Canonical predecessor of every node whose in-edges were looked at, from its complete set of in-edges.
         target, value, parent, eid = self._in_candidates(np.unique(np.concatenate(seen)), w, links)
         flat_d, flat_p, flat_e = self.dist.reshape(-1), self.pred.reshape(-1), self.pred_eid.reshape(-1)
@@ -355,6 +383,9 @@ class IncrementalRouter:
         flat_p[target[fix]] = parent[fix]
         flat_e[target[fix]] = eid[fix]
         self._moved.append(target[fix])
+        if not levels:  # first step: the caller sets the levels; every entry is new (``moved`` is None)
+            self._moved = []
+            return np.unique(target[unconverged] % s)
         moved = np.unique(np.concatenate(self._moved))
         self._update_levels(moved)
         self._moved = []
@@ -431,13 +462,12 @@ class IncrementalRouter:
         target, value, parent, eid = target[better], value[better], parent[better], eid[better]
         if target.size == 0:
             return target
-        order = np.lexsort((value, target))
-        target, value, parent, eid = target[order], value[order], parent[order], eid[order]
-        first = np.concatenate([[True], target[1:] != target[:-1]])
-        target, value, parent, eid = target[first], value[first], parent[first], eid[first]
-        self._moved.append(target[flat_p[target] != parent])
-        flat_d[target] = value
-        flat_p[target] = parent
-        flat_e[target] = eid
+        np.minimum.at(flat_d, target, value)
+        win = np.flatnonzero(value == flat_d[target])
+        target, first = np.unique(target[win], return_index=True)  # the first shortest candidate of each target
+        pick = win[first]
+        self._moved.append(target[flat_p[target] != parent[pick]])
+        flat_p[target] = parent[pick]
+        flat_e[target] = eid[pick]
         self.stats["repaired_nodes"] += len(target)
         return target

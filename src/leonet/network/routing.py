@@ -14,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
 
 from leonet import C_KM_S
-from leonet.network.graph import build_step_graph
 from leonet.network.incremental import IncrementalRouter
 
 
@@ -147,6 +145,10 @@ def distances_to_ground(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, ground_e
 
     Ground nodes never relay. Used by the simulation for terminal → gateway → PoP latency.
     """
+    from scipy.sparse.csgraph import dijkstra
+
+    from leonet.network.graph import build_step_graph
+
     n = sat_ecef_km.shape[0]
     g = gsl_mask.shape[0]
     if gsl_range_km is None:
