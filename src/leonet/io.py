@@ -13,8 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 
 def current_umask() -> int:
@@ -106,20 +104,25 @@ class _Prefetch:
                     pass
 
 
-def write_tables(target: str | Path, tables: Iterable[pa.Table], *, background: bool = True) -> int:
+def write_tables(target: str | Path, tables: Iterable[pa.Table], *, background: bool = True,
+                 parquet_options: dict | None = None) -> int:
     """Stream tables into CSV (one plain header line) or Parquet (by the ``.parquet`` suffix), atomically.
-    With ``background`` the tables are produced in a second thread while this one writes. Returns the rows
-    written."""
+    With ``background`` the tables are produced in a second thread while this one writes. ``parquet_options``
+    go to ``pyarrow.parquet.ParquetWriter``. Returns the rows written."""
     target = Path(target)
     rows = 0
     parquet = target.suffix.lower() == ".parquet"
+    if parquet:  # only the writer needed is imported (each costs tens of ms at start-up)
+        import pyarrow.parquet as pq
+    else:
+        import pyarrow.csv as pacsv
     source = _Prefetch(tables) if background else tables
     with atomic_path(target) as tmp, open(tmp, "wb") as sink:
         writer = None
         try:
             for table in source:
                 if parquet:
-                    writer = writer or pq.ParquetWriter(sink, table.schema)
+                    writer = writer or pq.ParquetWriter(sink, table.schema, **(parquet_options or {}))
                     writer.write_table(table)
                 else:
                     if rows == 0 and writer is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from sqlalchemy import select
 
 from leonet.cli.common import ensure_port_free, say, user_errors
 
@@ -114,6 +113,8 @@ def audit_verify(db: str = typer.Option(None, "--db", help=DB_HELP),
     """Prove the state: walk the hash chain, compare its head with the checkpoint kept outside the database (a
     deleted tail or a rewritten, re-chained history), and replay the log against the state tables (direct edits,
     by table and key). Exit 1 listing the problems; exit 2 if the database does not exist or has no schema."""
+    from sqlalchemy import select  # here, not at the top: every other command starts without SQLAlchemy
+
     from leonet.access import audit
     from leonet.access import checkpoint as cp
     from leonet.access.reconcile import reconcile

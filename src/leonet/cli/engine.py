@@ -17,6 +17,13 @@ LARGE_ROWS = 100_000
 CSV_BYTES_PER_ROW, PARQUET_BYTES_PER_ROW = 101, 12
 
 
+# Parquet layout of a routes file: dictionary pages for the repetitive columns, not for rtt_ms (nearly every value
+# distinct: a dictionary is built, then abandoned); min/max statistics for the numeric columns only. Measured on the
+# 100-city, 200-step benchmark: 80 ms instead of 130 ms to write, 10.8 MB instead of 11.9 MB.
+ROUTES_PARQUET = {"use_dictionary": ["t_s", "src", "dst", "hops", "path"],
+                  "write_statistics": ["t_s", "rtt_ms", "hops"]}
+
+
 def size_note(rows: int, pairs: int, steps: int, out: Path) -> str:
     """One line saying how big the output will be, before it is computed."""
     csv_mb, pq_mb = rows * CSV_BYTES_PER_ROW / 1e6, rows * PARQUET_BYTES_PER_ROW / 1e6
@@ -76,7 +83,8 @@ def routes(
             task = bar.add_task("routes", total=job.grid.count)
             rows = write_tables(out, iter_route_chunks(job, chunk_steps, use_dask=dask, scheduler=scheduler,
                                                        workers=workers,
-                                                       progress=lambda n: bar.advance(task, n)))
+                                                       progress=lambda n: bar.advance(task, n)),
+                                parquet_options=ROUTES_PARQUET)
         if forwarding_out is not None:
             from leonet.network.latency import forwarding_chunk
 

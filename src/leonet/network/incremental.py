@@ -28,9 +28,6 @@ node-major, (V, S) for V nodes and S sources, so per-node gathers copy whole row
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
-
-from leonet.network.graph import build_step_graph
 
 MIN_LINK_KM = 1e-9  # as graph.py: zero-length links keep a tiny positive weight
 
@@ -70,46 +67,103 @@ class IncrementalRouter:
         self.pred_eid: np.ndarray | None = None  # (V, S)
         self.stats = {"steps": 0, "repaired_nodes": 0, "dijkstra_sources": 0}
         self._moved: list[np.ndarray] = []  # entries (node·S + source) whose predecessor changed this step
-        self._levels = None
+        self._batches: list | None = None  # per level ≥ 1: [entries, parent entries, edge ids]; None: rebuild
+        self.moved: np.ndarray | None = None  # see step_raw
+        self._w: np.ndarray | None = None  # edge weights (see _weights)
+        self._w_set = np.zeros(0, dtype=np.int64)
 
     # ---- one step -------------------------------------------------------------------------------------------
     def step(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
              isl_ok: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        w = self._weights(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
+        dist, pred = self.step_raw(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
+        return dist.T, np.where(np.isfinite(dist), pred, -9999).T
+
+    def step_raw(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray | None, gsl_range_km: np.ndarray | None,
+                 isl_ok: np.ndarray | None = None, links: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """As ``step`` but node-major, (V, S), and the predecessor of unreachable entries left as it is (only
+        reachable entries' predecessors are meaningful). ``moved`` then holds the entries (node·S + source)
+        whose predecessor changed in this step, or None when any may have (a tree was recomputed).
+
+        ``links`` = (site, satellite, range km) of the visible pairs sorted by site then satellite may replace
+        the dense ``gsl_mask`` and ``gsl_range_km`` (pass None for both)."""
+        if links is None:
+            gi, si = np.nonzero(gsl_mask)
+            links = (gi, si, gsl_range_km[gi, si])
+        w = self._weights(sat_ecef_km, links, isl_ok)
         self.stats["steps"] += 1
-        if self.dist is None:
-            self._dijkstra(np.arange(self.s), sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
+        self.moved = np.zeros(0, dtype=np.int64)
+        fresh = self.dist is None
+        if fresh:
+            self._start()
         else:
             self._tree_distances(w)
-        redo = self._repair(w, gsl_mask)
+        redo = self._repair(w, links, levels=not fresh)
+        if fresh:
+            self._set_levels(np.arange(self.s))
         if redo.size:  # safety net: the repair did not converge for these sources (never seen)
-            self._dijkstra(redo, sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)
-            self._repair(w, gsl_mask)
-        pred = np.where(np.isfinite(self.dist), self.pred, -9999)
-        return self.dist.T, pred.T
+            self._dijkstra(redo, sat_ecef_km, links, isl_ok)
+            self._repair(w, links)
+        return self.dist, self.pred
 
-    def _weights(self, sat, mask, rng, isl_ok) -> np.ndarray:
+    def _weights(self, sat, links, isl_ok) -> np.ndarray:
+        """Weight of every edge id (inf: absent), in a buffer kept between steps (only last step's ground links
+        are reset)."""
+        n, e, gn = self.n, self.e, self.g * self.n
         d = sat[self.isl_edges[:, 1]] - sat[self.isl_edges[:, 0]]
         isl = np.maximum(np.sqrt(np.einsum("ek,ek->e", d, d)), MIN_LINK_KM)
         keep = np.isfinite(isl) if isl_ok is None else np.isfinite(isl) & isl_ok
         isl = np.where(keep, isl, np.inf)  # as graph.py: links of failed satellites and dropped links are absent
-        gsl = np.where(mask, np.maximum(rng, MIN_LINK_KM), np.inf).ravel()
-        return np.concatenate([isl, isl, gsl, gsl])
+        if self._w is None:
+            self._w = np.full(2 * e + 2 * gn, np.inf)
+        w = self._w
+        w[2 * e + self._w_set] = np.inf
+        w[2 * e + gn + self._w_set] = np.inf
+        gi, si, rng = links
+        self._w_set = gi * n + si
+        gsl = np.maximum(rng, MIN_LINK_KM)
+        w[:e] = isl
+        w[e:2 * e] = isl
+        w[2 * e + self._w_set] = gsl
+        w[2 * e + gn + self._w_set] = gsl
+        return w
 
     # ---- from scratch ---------------------------------------------------------------------------------------
-    def _dijkstra(self, rows: np.ndarray, sat, mask, rng, isl_ok) -> None:
+    def _start(self) -> None:
+        """First step: every entry unreachable but the roots; the repair (label correction from these upper
+        bounds) then grows the trees. It converges to the same distances as Dijkstra: with positive weights,
+        ``D[v] = min over in-edges of D[u] + w`` (in floating point, as Dijkstra forms it) has one solution."""
+        self.stats["dijkstra_sources"] += self.s
+        self.moved = None
+        self.dist = np.full((self.v, self.s), np.inf)
+        self.dist[self.root_node, np.arange(self.s)] = 0.0
+        self.pred = np.full((self.v, self.s), -9999, dtype=np.int64)
+        self.pred_eid = np.full((self.v, self.s), -1, dtype=np.int64)
+        self.level = np.full((self.v, self.s), -1, dtype=np.int16)
+
+    def _dijkstra(self, rows: np.ndarray, sat, links, isl_ok) -> None:
+        """Trees of sources ``rows`` recomputed by scipy's Dijkstra (the safety net of ``step_raw``)."""
+        from scipy.sparse.csgraph import dijkstra
+
+        from leonet.network.graph import build_step_graph
+
+        gi, si, dist = links
+        mask = np.zeros((self.g, self.n), dtype=bool)
+        rng = np.full((self.g, self.n), np.inf)
+        mask[gi, si] = True
+        rng[gi, si] = dist
         graph = build_step_graph(sat, self.isl_edges, mask, rng, isl_ok)
         dist, pred = dijkstra(graph, directed=True, indices=self.root_node[rows], return_predecessors=True)
         self.stats["dijkstra_sources"] += len(rows)
+        self.moved = None
         if self.dist is None:
             self.dist = np.full((self.v, self.s), np.inf)
             self.pred = np.full((self.v, self.s), -9999, dtype=np.int64)
             self.pred_eid = np.full((self.v, self.s), -1, dtype=np.int64)
-            self.depth = np.full((self.v, self.s), -1, dtype=np.int16)
+            self.level = np.full((self.v, self.s), -1, dtype=np.int16)
         self.dist[:, rows] = dist.T
         self.pred[:, rows] = pred.T
         self.pred_eid[:, rows] = self._edge_ids(pred.T.astype(np.int64))
-        self._set_depth(rows)
+        self._set_levels(rows)
 
     def _edge_ids(self, pred: np.ndarray) -> np.ndarray:
         """(V, r) predecessor nodes → ids of the tree edges into each node (−1 for roots / unreachable)."""
@@ -131,8 +185,15 @@ class IncrementalRouter:
         return out
 
     # ---- levels ---------------------------------------------------------------------------------------------
-    def _set_depth(self, rows: np.ndarray) -> None:
-        """Depth of every node in the trees of sources ``rows`` (list ranking by pointer doubling)."""
+    # D' is formed level by level: every entry (node, source) carries a level greater than its tree parent's
+    # (roots 0, unreachable −1), and all entries of one level are summed at once. Exact depths satisfy this, but so
+    # does any larger number, so when a predecessor changes the entry moves only if its level is no longer above
+    # its new parent's (then its subtree follows where needed). Levels are kept as one array per level, patched
+    # in place; vacated slots point at a scratch cell (index V·S) until the next rebuild.
+    MAX_LEVEL = 4096  # beyond this, exact depths are recomputed (levels only grow between rebuilds)
+
+    def _set_levels(self, rows: np.ndarray) -> None:
+        """Exact depth of every node in the trees of sources ``rows`` (list ranking by pointer doubling)."""
         r = len(rows)
         pred = self.pred[:, rows]
         reach = np.isfinite(self.dist[:, rows])
@@ -149,37 +210,134 @@ class IncrementalRouter:
             live = live[anc[live] >= 0]
         else:
             raise RuntimeError("predecessor cycle in a shortest-path tree")
-        self.depth[:, rows] = np.where(reach, depth.reshape(-1, r), -1)
-        self._levels = None
+        self.level[:, rows] = np.where(reach, depth.reshape(-1, r), -1)
+        self._batches = None
 
     def _build_levels(self) -> None:
-        flat_depth = self.depth.ravel()
-        order = np.argsort(flat_depth, kind="stable")
-        sorted_depth = flat_depth[order]
-        first = np.searchsorted(sorted_depth, 1)
+        flat_level = self.level.ravel()
+        order = np.argsort(flat_level, kind="stable")
+        sorted_level = flat_level[order]
+        first = np.searchsorted(sorted_level, 1)
         order = order[first:]
-        bounds = np.searchsorted(sorted_depth[first:], np.arange(1, int(sorted_depth[-1]) + 2))
-        cols = order % self.s
-        parent = self.pred.ravel()[order]
-        self._levels = (order, parent * self.s + cols, self.pred_eid.ravel()[order], bounds)
-        self._level_pos = np.full(flat_depth.size, -1, dtype=np.int64)
-        self._level_pos[order] = np.arange(order.size)
+        bounds = np.searchsorted(sorted_level[first:], np.arange(1, int(sorted_level[-1]) + 2))
+        parent = self.pred.ravel()[order] * self.s + order % self.s
+        eid = self.pred_eid.ravel()[order]
+        self._batches = [None] + [[order[a:b], parent[a:b], eid[a:b], b - a]
+                                  for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        self._pos = np.zeros(flat_level.size, dtype=np.int64)
+        self._pos[order] = np.arange(order.size) - np.repeat(bounds[:-1], np.diff(bounds))
+        self._holes = 0
 
     def _tree_distances(self, w: np.ndarray) -> None:
         """D' along the current trees with the new weights, in path order."""
-        if self._levels is None:
+        if self._batches is None:
             self._build_levels()
-        order, parent, eid, bounds = self._levels
-        flat = np.full(self.v * self.s, np.inf)
+        flat = np.full(self.v * self.s + 1, np.inf)  # the last cell is scratch for vacated slots
         flat[self.root_node * self.s + np.arange(self.s)] = 0.0
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            flat[order[a:b]] = flat[parent[a:b]] + w[eid[a:b]]
-        self.dist = flat.reshape(self.v, self.s)
+        for entries, parent, eid, size in self._batches[1:]:
+            flat[entries[:size]] = flat[parent[:size]] + w[eid[:size]]
+        self.dist = flat[:-1].reshape(self.v, self.s)
+
+    def _update_levels(self, moved: np.ndarray) -> None:
+        """Entries ``moved`` changed predecessor: raise the level of those no longer above their parent, then of
+        their children, until every entry is above its parent; patch the per-level arrays to match."""
+        if moved.size == 0:
+            return
+        s = self.s
+        flat_level, flat_p = self.level.reshape(-1), self.pred.reshape(-1)
+        raised, old_levels = [], []
+        frontier = moved
+        for _ in range(self.v + 1):
+            parent = flat_p[frontier] * s + frontier % s
+            below = flat_level[frontier] <= flat_level[parent]
+            frontier, parent = frontier[below], parent[below]
+            if frontier.size == 0:
+                break
+            raised.append(frontier)
+            old_levels.append(flat_level[frontier])
+            flat_level[frontier] = flat_level[parent] + 1
+            # children: ISL neighbours and receiving copies whose predecessor is this satellite
+            kid, par = self._out_entries(frontier)[:3:2]
+            frontier = np.unique(kid[flat_p[kid] == par])
+        else:
+            raise RuntimeError("predecessor cycle in a shortest-path tree")
+        if raised:
+            top = int(flat_level[np.concatenate(raised)].max())
+            if top > self.MAX_LEVEL:
+                self._set_levels(np.arange(self.s))
+                return
+        if self._batches is None:
+            return
+        self._patch_levels(moved, raised, old_levels)
+
+    def _patch_levels(self, moved: np.ndarray, raised: list[np.ndarray], old_levels: list[np.ndarray]) -> None:
+        s = self.s
+        flat_level, flat_p, flat_e = self.level.reshape(-1), self.pred.reshape(-1), self.pred_eid.reshape(-1)
+        batches, pos = self._batches, self._pos
+        scratch = self.v * s
+        if raised:
+            ent, first = np.unique(np.concatenate(raised), return_index=True)
+            old = np.concatenate(old_levels)[first]
+            new = flat_level[ent]
+            for lv in np.unique(old[old >= 1]).tolist():  # vacate the old slots
+                at = pos[ent[old == lv]]
+                batches[lv][0][at] = scratch
+                batches[lv][1][at] = scratch
+                batches[lv][2][at] = 0
+                self._holes += at.size
+            while len(batches) <= int(new.max()):
+                batches.append([np.zeros(0, np.int64)] * 3 + [0])
+            for lv in np.unique(new).tolist():  # append to the new levels (arrays grow by doubling)
+                add = ent[new == lv]
+                level = batches[lv]
+                size = level[3]
+                if size + add.size > level[0].size:
+                    cap = max(2 * (size + add.size), 64)
+                    level[:3] = [np.concatenate([a[:size], np.zeros(cap - size, np.int64)]) for a in level[:3]]
+                    level[0][size:] = scratch
+                    level[1][size:] = scratch
+                pos[add] = size + np.arange(add.size)
+                level[0][size:size + add.size] = add
+                level[1][size:size + add.size] = flat_p[add] * s + add % s
+                level[2][size:size + add.size] = flat_e[add]
+                level[3] = size + add.size
+            was_raised = np.zeros(flat_level.size, dtype=bool)
+            was_raised[ent] = True
+            stay = moved[~was_raised[moved]]
+        else:
+            stay = moved
+        lvs = flat_level[stay]
+        for lv in np.unique(lvs[lvs >= 1]).tolist():  # same level, new parent: patch in place
+            x = stay[lvs == lv]
+            batches[lv][1][pos[x]] = flat_p[x] * s + x % s
+            batches[lv][2][pos[x]] = flat_e[x]
+        if self._holes > self.v * s // 8:
+            self._batches = None
 
     # ---- certificate and repair -----------------------------------------------------------------------------
-    def _repair(self, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _repair(self, w: np.ndarray, links: tuple, levels: bool = True) -> np.ndarray:
         """Certify every tree, repair failing nodes, put ties in canonical form. Returns source rows whose repair
-        did not converge (to be recomputed from scratch)."""
+        did not converge (to be recomputed from scratch). ``levels=False`` (first step, all trees grown from their
+        roots): levels are left to the caller, and only entries with a tie are put in canonical form."""
+        flagged, links = self._certify(w, links)
+        if flagged.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        self._out_table(links[0], links[1])
+        changed = self._apply(self._in_candidates(flagged, w, links))
+        seen = [flagged]
+        for _ in range(self.v + 1):
+            if changed.size == 0:
+                break
+            cand = self._out_candidates(changed, w)
+            seen.append(cand[0])
+            changed = self._apply(cand)
+        if not levels:  # every entry was looked at: those with a unique shortest in-edge are canonical already
+            seen = [self._certify(w, links[:2])[0]]
+        return self._settle(w, links, seen, levels)
+
+    def _certify(self, w: np.ndarray, links: tuple) -> tuple[np.ndarray, tuple]:
+        """Entries whose in-edges do not certify the tree: reachable ones with more than one in-edge as short as
+        the tree's (a better edge, or a tie), unreachable ones with any finite in-edge."""
         n, g, e, s = self.n, self.g, self.e, self.s
         d = self.dist
         finite = np.isfinite(d)
@@ -196,7 +354,7 @@ class IncrementalRouter:
             np.less_equal(buf, thr[:n], out=hit)
             count[:n] += hit
         # satellites: uplink from the source's own ground node (D' = 0 at the root); one per (satellite, source)
-        gi, si = np.nonzero(mask)
+        gi, si = links[0], links[1]
         own = self.src_row[gi] >= 0
         up = (gi[own], si[own], self.src_row[gi[own]])
         w_up = w[2 * e + up[0] * n + up[1]]
@@ -209,19 +367,10 @@ class IncrementalRouter:
             count[n + g + gi[starts]] += np.add.reduceat(hits, starts, axis=0, dtype=np.int16)
         bad = np.where(finite, count != 1, count > 0)
         bad[n:n + g] = False
-        flagged = np.flatnonzero(bad.ravel())
-        if flagged.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        links = (gi, si, w_down, up)
-        down_ptr, down_g = self._downlinks(gi, si)
-        changed = self._apply(self._in_candidates(flagged, w, links))
-        seen = [flagged]
-        for _ in range(self.v + 1):
-            if changed.size == 0:
-                break
-            cand = self._out_candidates(changed, w, down_ptr, down_g)
-            seen.append(cand[0])
-            changed = self._apply(cand)
+        return np.flatnonzero(bad.ravel()), (gi, si, w_down, up)
+
+    def _settle(self, w: np.ndarray, links: tuple, seen: list[np.ndarray], levels: bool) -> np.ndarray:
+        s = self.s
         # Canonical predecessor of every node whose in-edges were looked at, from its complete set of in-edges.
         target, value, parent, eid = self._in_candidates(np.unique(np.concatenate(seen)), w, links)
         flat_d, flat_p, flat_e = self.dist.reshape(-1), self.pred.reshape(-1), self.pred_eid.reshape(-1)
@@ -234,51 +383,42 @@ class IncrementalRouter:
         flat_p[target[fix]] = parent[fix]
         flat_e[target[fix]] = eid[fix]
         self._moved.append(target[fix])
-        self._update_depth(np.unique(np.concatenate(self._moved)), down_ptr, down_g)
+        if not levels:  # first step: the caller sets the levels; every entry is new (``moved`` is None)
+            self._moved = []
+            return np.unique(target[unconverged] % s)
+        moved = np.unique(np.concatenate(self._moved))
+        self._update_levels(moved)
         self._moved = []
+        if self.moved is not None:
+            self.moved = np.union1d(self.moved, moved)
         return np.unique(target[unconverged] % s)
 
-    def _update_depth(self, moved: np.ndarray, down_ptr: np.ndarray, down_g: np.ndarray) -> None:
-        """Depths after some entries changed predecessor: recompute them, then their children, until stable."""
-        if moved.size == 0:
-            return
-        s, n, g = self.s, self.n, self.g
-        flat_depth, flat_p = self.depth.reshape(-1), self.pred.reshape(-1)
-        frontier = moved
-        for rounds in range(self.v + 1):
-            parent = flat_p[frontier] * s + frontier % s
-            new = flat_depth[parent] + 1
-            diff = new != flat_depth[frontier]
-            frontier = frontier[diff]
-            if frontier.size == 0:
-                if rounds == 0 and self._levels is not None:
-                    # No depth changed (ties switched between parents at equal depth): patch the level arrays.
-                    at = self._level_pos[moved]
-                    self._levels[1][at] = flat_p[moved] * s + moved % s
-                    self._levels[2][at] = self.pred_eid.reshape(-1)[moved]
-                    return
-                break
-            flat_depth[frontier] = new[diff]
-            # children: ISL neighbours and receiving copies whose predecessor is this satellite
-            v, c = frontier // s, frontier % s
-            sat = v < n
-            v, c = v[sat], c[sat]
-            kids = [self.nbr[v, j] * s + c for j in range(self.nbr.shape[1])]
-            cnt = down_ptr[v + 1] - down_ptr[v]
-            rep = np.repeat(np.arange(len(v)), cnt)
-            pos = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + down_ptr[v][rep]
-            kids.append((n + g + down_g[pos]) * s + c[rep])
-            parents = [v] * self.nbr.shape[1] + [v[rep]]
-            kid, par = np.concatenate(kids), np.concatenate(parents)
-            ok = kid >= 0
-            kid, par = kid[ok], par[ok]
-            frontier = np.unique(kid[flat_p[kid] == par])
-        self._levels = None
-
-    def _downlinks(self, gi: np.ndarray, si: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _out_table(self, gi: np.ndarray, si: np.ndarray) -> None:
+        """This step's out-edges of every satellite, (N, K + D) padded with −1: the K ISL neighbours, then the
+        receiving copies of the ground nodes that see it (downlinks), with the edge ids."""
+        n, g, e, k = self.n, self.g, self.e, self.nbr.shape[1]
         order = np.argsort(si, kind="stable")
-        ptr = np.concatenate([[0], np.cumsum(np.bincount(si, minlength=self.n))])
-        return ptr, gi[order]
+        sg, ss = gi[order], si[order]
+        cnt = np.bincount(si, minlength=n)
+        slot = np.arange(ss.size) - (np.cumsum(cnt) - cnt)[ss]
+        width = k + (int(cnt.max()) if cnt.size else 0)
+        self._out_node = np.full((n, width), -1, dtype=np.int64)
+        self._out_eid = np.full((n, width), -1, dtype=np.int64)
+        self._out_node[:, :k] = self.nbr
+        self._out_eid[:, :k] = self.out_eid
+        self._out_node[ss, k + slot] = n + g + sg
+        self._out_eid[ss, k + slot] = 2 * e + g * n + sg * n + ss
+
+    def _out_entries(self, flats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Out-edges of the satellite entries among ``flats``: target entries, source entries, source nodes and
+        edge ids."""
+        s = self.s
+        flats = flats[flats < self.n * s]
+        v = flats // s
+        node = self._out_node[v]
+        ok = node >= 0
+        row = np.nonzero(ok)[0]
+        return node[ok] * s + flats[row] % s, flats[row], v[row], self._out_eid[v][ok]
 
     def _in_candidates(self, flats: np.ndarray, w: np.ndarray, links) -> list[np.ndarray]:
         """Every in-edge of the (node, source) entries ``flats`` (node·S + source):
@@ -308,26 +448,10 @@ class IncrementalRouter:
             parts.append(((n + g + rv[fi]) * s + rc[fi], d[ps, rc[fi]] + w_down[sel][pi], ps, eid))
         return [np.concatenate(x) for x in zip(*parts, strict=True)]
 
-    def _out_candidates(self, flats: np.ndarray, w: np.ndarray, down_ptr, down_g) -> list[np.ndarray]:
+    def _out_candidates(self, flats: np.ndarray, w: np.ndarray) -> list[np.ndarray]:
         """Out-edges of improved satellites: ISL neighbours and downlinks to the ground nodes that see them."""
-        n, g, e, s = self.n, self.g, self.e, self.s
-        d = self.dist
-        v, c = flats // s, flats % s
-        sat = v < n
-        v, c = v[sat], c[sat]
-        parts = []
-        for j in range(self.nbr.shape[1]):
-            u = self.nbr[v, j]
-            ok = u >= 0
-            eid = self.out_eid[v[ok], j]
-            parts.append((u[ok] * s + c[ok], d[v[ok], c[ok]] + w[eid], v[ok], eid))
-        cnt = down_ptr[v + 1] - down_ptr[v]
-        rep = np.repeat(np.arange(len(v)), cnt)
-        pos = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + down_ptr[v][rep]
-        gg = down_g[pos]
-        eid = 2 * e + g * n + gg * n + v[rep]
-        parts.append(((n + g + gg) * s + c[rep], d[v[rep], c[rep]] + w[eid], v[rep], eid))
-        return [np.concatenate(x) for x in zip(*parts, strict=True)]
+        target, source, v, eid = self._out_entries(flats)
+        return [target, self.dist.reshape(-1)[source] + w[eid], v, eid]
 
     def _apply(self, cand: list[np.ndarray]) -> np.ndarray:
         """Lower each target to its best candidate where that is strictly shorter (any decrease along the tree
@@ -338,13 +462,12 @@ class IncrementalRouter:
         target, value, parent, eid = target[better], value[better], parent[better], eid[better]
         if target.size == 0:
             return target
-        order = np.lexsort((value, target))
-        target, value, parent, eid = target[order], value[order], parent[order], eid[order]
-        first = np.concatenate([[True], target[1:] != target[:-1]])
-        target, value, parent, eid = target[first], value[first], parent[first], eid[first]
-        self._moved.append(target[flat_p[target] != parent])
-        flat_d[target] = value
-        flat_p[target] = parent
-        flat_e[target] = eid
+        np.minimum.at(flat_d, target, value)
+        win = np.flatnonzero(value == flat_d[target])
+        target, first = np.unique(target[win], return_index=True)  # the first shortest candidate of each target
+        pick = win[first]
+        self._moved.append(target[flat_p[target] != parent[pick]])
+        flat_p[target] = parent[pick]
+        flat_e[target] = eid[pick]
         self.stats["repaired_nodes"] += len(target)
         return target

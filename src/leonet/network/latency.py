@@ -85,24 +85,42 @@ class PathLabels:
         self.ids[todo] = np.arange(first, first + len(todo), dtype=np.int32)
         return self.ids
 
+    def compact(self) -> None:
+        """Keep only the strings of the current paths (called between chunks, so the dictionary stays small)."""
+        if self.ids is None:
+            return
+        live = self.ids >= 0
+        keep, inverse = np.unique(self.ids[live], return_inverse=True)
+        self.strings = [self.strings[i] for i in keep.tolist()]
+        self.ids[live] = inverse.astype(np.int32)
 
-def compute_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
-    """Routes for steps ``first``..``stop``-1 of the job's grid as a table with ``ROUTE_COLUMNS``."""
+
+def compute_chunk(job: RouteJob, first: int, stop: int, carry: dict | None = None) -> pa.Table:
+    """Routes for steps ``first``..``stop``-1 of the job's grid as a table with ``ROUTE_COLUMNS``.
+
+    ``carry`` (a dict, empty at first) keeps the router's trees from one chunk to the next when chunks are run in
+    order in one process; the answer is the same with or without it (``incremental.py``)."""
     t_s = job.grid.t_s[first:stop]
     t_unix = job.grid.t_unix_s[first:stop]
     sites = job.sites
     pos = positions_ecef_km(job.source, t_unix)  # (T, N, 3)
-    gsl = GslIndex(sites.ecef_km, sites.lat_deg, sites.lon_deg, job.gsl)
     keep = isl_keep_mask(job, pos)
-    router = PairRouter(job.num_sats, job.isl_edges, len(sites), job.src, job.dst)
-    paths = PathLabels(job.num_sats, sites.names)
+    if carry is not None and carry.get("next") == first:
+        gsl, router, paths = carry["state"]
+        paths.compact()
+    else:
+        gsl = GslIndex(sites.ecef_km, sites.lat_deg, sites.lon_deg, job.gsl)
+        router = PairRouter(job.num_sats, job.isl_edges, len(sites), job.src, job.dst)
+        paths = PathLabels(job.num_sats, sites.names)
+    if carry is not None:
+        carry.update(next=stop, state=(gsl, router, paths))
     steps, p = len(t_s), len(job.src)
     rtt = np.empty((steps, p))
     hops = np.empty((steps, p), dtype=np.int32)
     path_id = np.empty((steps, p), dtype=np.int32)
+    links = gsl.steps(pos)
     for k in range(steps):  # one network per step; everything inside is vectorised
-        mask, rng = gsl.step(pos[k])
-        routes = router.step(pos[k], mask, rng, None if keep is None else keep[k])
+        routes = router.step(pos[k], None, None, None if keep is None else keep[k], links[k])
         rtt[k] = routes.rtt_ms
         hops[k] = routes.hops
         path_id[k] = paths.update(router.changed, routes.back, routes.hops)
@@ -119,6 +137,27 @@ def compute_chunk(job: RouteJob, first: int, stop: int) -> pa.Table:
     })
 
 
+def steady_allocator() -> None:
+    """Ask glibc's malloc to keep freed memory for reuse (up to 64 MB) rather than hand it back to the kernel and
+    fault it in again: each step allocates and frees a few (V × S) arrays of 1–3 MB, which by default sit just
+    above the allocator's mmap threshold, and page faults then cost more than the routing. No effect elsewhere
+    (mallopt: https://man7.org/linux/man-pages/man3/mallopt.3.html)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from <malloc.h>
+    mallopt(m_mmap_threshold, 32 * 1024 * 1024)
+    mallopt(m_trim_threshold, 64 * 1024 * 1024)
+
+
 def iter_route_chunks(job: RouteJob, chunk_steps: int = 50, *, scheduler: str | None = None,
                       use_dask: bool = False, workers: int | None = None,
                       progress: Callable[[int], None] | None = None) -> Iterator[pa.Table]:
@@ -132,7 +171,12 @@ def iter_route_chunks(job: RouteJob, chunk_steps: int = 50, *, scheduler: str | 
     spans = job.grid.chunks(chunk_steps)
     step = (lambda span: progress(span[1] - span[0])) if progress else None
     if not (use_dask or scheduler):
-        yield from map_in_order(None, compute_chunk, spans, shared=job, progress=step)
+        steady_allocator()
+        carry: dict = {}  # one process, chunks in order: trees carried from chunk to chunk
+        for first, stop in spans:
+            yield compute_chunk(job, first, stop, carry)
+            if step:
+                step((first, stop))
         return
     with dask_client(scheduler, workers) as client:
         yield from map_in_order(client, compute_chunk, spans, shared=job, progress=step)

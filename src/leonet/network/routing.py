@@ -14,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
 
 from leonet import C_KM_S
-from leonet.network.graph import build_step_graph
 from leonet.network.incremental import IncrementalRouter
 
 
@@ -68,16 +66,24 @@ class PairRouter:
         self.back: np.ndarray | None = None
         self.hops: np.ndarray | None = None
         self.changed: np.ndarray = np.ones(len(self.target), dtype=bool)
+        self.path_entries: np.ndarray | None = None  # (P, H) see _set_path_entries
 
-    def step(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray, gsl_range_km: np.ndarray,
-             isl_ok: np.ndarray | None = None) -> StepRoutes:
-        dist, pred = self.router.step(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok)  # (S, V) views
-        length = dist[self.row_of_pair, self.target]
+    def step(self, sat_ecef_km: np.ndarray, gsl_mask: np.ndarray | None, gsl_range_km: np.ndarray | None,
+             isl_ok: np.ndarray | None = None, links: tuple | None = None) -> StepRoutes:
+        """``links`` (sparse visible pairs, see ``IncrementalRouter.step_raw``) may replace mask and range."""
+        router = self.router
+        dist, pred = router.step_raw(sat_ecef_km, gsl_mask, gsl_range_km, isl_ok, links)  # (V, S)
+        length = dist[self.target, self.row_of_pair]
         reachable = np.isfinite(length)
+        pred = pred.T  # (S, V); only reachable entries are read
         if self.back is None:
             self.changed = np.ones(len(self.target), dtype=bool)
-        else:
+        elif router.moved is None:
             self.changed = ~self._still_valid(pred, reachable)
+        else:  # a path is unchanged when no entry along it changed predecessor
+            mark = np.zeros(dist.size + 1, dtype=bool)
+            mark[router.moved] = True
+            self.changed = mark[self.path_entries].any(axis=1) | (reachable != (self.hops >= 0))
         todo = np.flatnonzero(self.changed)
         back, hops = _walk(pred, self.row_of_pair[todo], self.start[todo], self.target[todo], reachable[todo])
         if self.back is None:
@@ -89,7 +95,19 @@ class PairRouter:
             self.back[todo] = -1
             self.back[todo, : back.shape[1]] = back
             self.hops[todo] = hops
+        self._set_path_entries(todo, dist.size)
         return StepRoutes(np.where(reachable, length, np.nan), self.hops.copy(), self.back.copy())
+
+    def _set_path_entries(self, todo: np.ndarray, size: int) -> None:
+        """Entries (node·S + source row) of every node along each path except the source; ``size`` (the scratch
+        index, never marked) as padding."""
+        s = self.router.s
+        if self.path_entries is None or self.path_entries.shape[1] != self.back.shape[1]:
+            todo = np.arange(len(self.target))
+            self.path_entries = np.full(self.back.shape, size, dtype=np.int64)
+        back = self.back[todo]
+        inside = np.arange(back.shape[1])[None, :] < self.hops[todo, None]
+        self.path_entries[todo] = np.where(inside, back * s + self.row_of_pair[todo, None], size)
 
     def _still_valid(self, pred: np.ndarray, reachable: np.ndarray) -> np.ndarray:
         """Pairs whose previous node path is still the tree path: every hop's predecessor is unchanged."""
@@ -127,6 +145,10 @@ def distances_to_ground(sat_ecef_km: np.ndarray, isl_edges: np.ndarray, ground_e
 
     Ground nodes never relay. Used by the simulation for terminal → gateway → PoP latency.
     """
+    from scipy.sparse.csgraph import dijkstra
+
+    from leonet.network.graph import build_step_graph
+
     n = sat_ecef_km.shape[0]
     g = gsl_mask.shape[0]
     if gsl_range_km is None:
