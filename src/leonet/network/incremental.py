@@ -339,18 +339,18 @@ class IncrementalRouter:
         """Entries whose in-edges do not certify the tree: reachable ones with more than one in-edge as short as
         the tree's (a better edge, or a tie), unreachable ones with any finite in-edge."""
         n, g, e, s = self.n, self.g, self.e, self.s
-        d = self.dist
-        finite = np.isfinite(d)
-        thr = np.where(finite, d, 1e300)
+        d = thr = self.dist
+        # An in-edge "hits" when D[u] + w ≤ D[v]. For an unreachable v (D = inf) every in-edge hits, finite or
+        # not, so such entries are flagged whenever they have in-edges (rare; the repair finds nothing to do).
         count = np.zeros((self.v, s), dtype=np.int16)
         # satellites: ISL in-edges
         buf = np.empty((n, s))
         hit = np.empty((n, s), dtype=bool)
+        wj = np.where(self.nbr_eid >= 0, w[np.maximum(self.nbr_eid, 0)], np.inf)  # (N, K)
+        nbr = np.maximum(self.nbr, 0)
         for j in range(self.nbr.shape[1]):
-            u = self.nbr[:, j]
-            wj = np.where(u >= 0, w[np.maximum(self.nbr_eid[:, j], 0)], np.inf)
-            np.take(d, np.maximum(u, 0), axis=0, out=buf)
-            np.add(buf, wj[:, None], out=buf)
+            np.take(d, nbr[:, j], axis=0, out=buf)
+            np.add(buf, wj[:, j, None], out=buf)
             np.less_equal(buf, thr[:n], out=hit)
             count[:n] += hit
         # satellites: uplink from the source's own ground node (D' = 0 at the root); one per (satellite, source)
@@ -365,7 +365,7 @@ class IncrementalRouter:
             hits = (d[si] + w_down[:, None]) <= thr[n + g + gi]
             starts = np.flatnonzero(np.concatenate([[True], gi[1:] != gi[:-1]]))
             count[n + g + gi[starts]] += np.add.reduceat(hits, starts, axis=0, dtype=np.int16)
-        bad = np.where(finite, count != 1, count > 0)
+        bad = count != np.isfinite(d)  # reachable: exactly the tree edge hits; unreachable: none does
         bad[n:n + g] = False
         return np.flatnonzero(bad.ravel()), (gi, si, w_down, up)
 
@@ -379,7 +379,7 @@ class IncrementalRouter:
         first = np.concatenate([[True], target[1:] != target[:-1]]) if target.size else target.astype(bool)
         target, value, parent, eid = target[first], value[first], parent[first], eid[first]
         unconverged = value < flat_d[target]
-        fix = (value == flat_d[target]) & (flat_e[target] != eid)
+        fix = (value == flat_d[target]) & (flat_e[target] != eid) & (value < np.inf)
         flat_p[target[fix]] = parent[fix]
         flat_e[target[fix]] = eid[fix]
         self._moved.append(target[fix])
