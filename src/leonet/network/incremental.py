@@ -38,6 +38,14 @@ def _unique(a: np.ndarray) -> np.ndarray:
     return a[np.concatenate(([True], a[1:] != a[:-1]))] if a.size else a
 
 
+def _isin(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """As ``np.isin``, by binary search in the sorted distinct values of ``b``."""
+    b = _unique(b)
+    if b.size == 0:
+        return np.zeros(a.shape, dtype=bool)
+    return b[np.minimum(np.searchsorted(b, a), b.size - 1)] == a
+
+
 def _unique_first(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values and the index of each one's first occurrence (``np.unique(a, return_index=True)``)."""
     order = np.argsort(a, kind="stable")
@@ -450,12 +458,12 @@ class IncrementalRouter:
             eid = self.nbr_eid[v[ok], j]
             parts.append((v[ok] * s + c[ok], d[u[ok], c[ok]] + w[eid], u[ok], eid))
         key = us * s + ur  # uplinks from each source's own ground node
-        want = np.isin(key, v * s + c)
+        want = _isin(key, v * s + c)
         eid = 2 * e + ug[want] * n + us[want]
         parts.append((key[want], w[eid], n + ug[want], eid))
         rv, rc = fv[~sat] - n - g, fs[~sat]  # downlinks into receiving copies
         if rv.size:
-            sel = np.flatnonzero(np.isin(gi, rv))
+            sel = np.flatnonzero(_isin(gi, rv))
             pi, fi = np.nonzero(gi[sel][:, None] == rv[None, :])
             pg, ps = gi[sel][pi], si[sel][pi]
             eid = 2 * e + g * n + pg * n + ps
