@@ -59,6 +59,7 @@ class PolicyCache:
             if hit is not None and hit[0] >= epoch:
                 return hit[1]
             snap = load_snapshot(session)
+            warm_up(snap)
             self.loads += 1
             self._entries[url] = (epoch, snap)  # one assignment: readers see the old or the new, never a mix
             self._checked[url] = time.monotonic()
@@ -66,6 +67,23 @@ class PolicyCache:
 
     def context(self, session: Session, at: datetime) -> PolicyContext:
         return self.snapshot(session).at(at)
+
+
+# Points that reach every lazily loaded index a decision uses (the border grid, the fine border and coast layers, the
+# zone index): inland, on a land border, on a coast, at sea. Decided once per load, before the snapshot is served,
+# so the first real decision does not pay for loading them (a 0.3 s stall there queues a whole second of traffic).
+_WARM_LAT_DEG = np.array([50.45, 50.38, 46.48, 0.0, 48.8566])
+_WARM_LON_DEG = np.array([30.52, 23.9, 30.73, -30.0, 2.3522])
+
+
+def warm_up(snap: StoreSnapshot) -> None:
+    """Decide a few positions for a serial the store does not know (nothing recorded, nothing returned)."""
+    at = datetime.now(UTC)
+    ctx = snap.at(at)
+    serials = np.array(["leonet-warm-up"] * _WARM_LAT_DEG.size)
+    roam.classify(ctx, serials, _WARM_LAT_DEG, _WARM_LON_DEG)
+    decide_batch(ctx, serials, _WARM_LAT_DEG, _WARM_LON_DEG, at, np.zeros(_WARM_LAT_DEG.size))
+    ctx.zones.members(_WARM_LAT_DEG, _WARM_LON_DEG)
 
 
 EPOCH_CHECK_S = 1.0  # another process's policy change (CLI, second server) is seen within this long

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -11,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///leonet.sqlite"
@@ -64,11 +66,48 @@ def make_engine(url: str) -> Engine:
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.close()
 
+        writers = threading.Lock()  # this process's writers queue here, not in SQLite's busy handler (see below)
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # Writers take the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock upgrading a read
             # lock; read-only sessions (``reader``) begin DEFERRED and never touch the write lock.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("leonet_read") else "BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("leonet_read"):
+                conn.exec_driver_sql("BEGIN")
+                return
+            # SQLite's busy handler polls the lock with sleeps of up to 100 ms
+            # (sqliteDefaultBusyCallback, https://www.sqlite.org/c3ref/busy_timeout.html, read 2026-11-26), so two
+            # writers of one process that collide wait tens of ms after the lock is free. They take a Python lock
+            # first (woken at once on release); other processes still meet the busy timeout.
+            if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1e3):
+                raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError(
+                    f"database is busy: no write slot within {SQLITE_BUSY_TIMEOUT_MS} ms"))
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                writers.release()
+                raise
+            conn.info["leonet_writer"] = True
+
+        # Released once SQLite's lock is: after the COMMIT or ROLLBACK itself (a connection event fires before it),
+        # including the pool's rollback of a connection given back inside a transaction.
+        dialect, commit, rollback = engine.dialect, engine.dialect.do_commit, engine.dialect.do_rollback
+
+        def _ending(end):
+            def do(dbapi_conn) -> None:
+                try:
+                    end(dbapi_conn)
+                finally:
+                    if _holds_writer(dbapi_conn):
+                        writers.release()
+            return do
+
+        dialect.do_commit, dialect.do_rollback = _ending(commit), _ending(rollback)
+
+        @event.listens_for(engine, "invalidate")
+        def _sqlite_invalidated(_dbapi_conn, record, _exc):  # closed without COMMIT/ROLLBACK: its lock went too
+            if record is not None and record.info.pop("leonet_writer", False):
+                writers.release()
         return engine
     # No pool_pre_ping: its extra round trip per checkout tipped a 2-core box into queueing at 200 decisions/s;
     # connections are recycled after 30 min instead, and one that died with its server fails one request.
@@ -76,6 +115,15 @@ def make_engine(url: str) -> Engine:
     # as in the test suite, must not exhaust the server's max_connections).
     return create_engine(url, pool_size=POOL_IDLE, max_overflow=POOL_SIZE - POOL_IDLE, pool_timeout=POOL_TIMEOUT_S,
                          pool_recycle=1800, connect_args={"connect_timeout": 5})
+
+
+def _holds_writer(dbapi_conn) -> bool:
+    """Whether this pooled connection took the process's SQLite writer lock (and forget it)."""
+    try:
+        info = dbapi_conn.info
+    except (AttributeError, NotImplementedError):  # an ad-hoc connection of the dialect's first connect
+        return False
+    return bool(info.pop("leonet_writer", False))
 
 
 def alembic_config(url: str) -> Config:
