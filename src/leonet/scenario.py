@@ -59,6 +59,8 @@ class TerminalSpec(_Model):
     spoof_lat_deg: float | None = Field(default=None, ge=-90, le=90)
     spoof_lon_deg: float | None = Field(default=None, ge=-180, le=180)
     demand_mbps: float = Field(default=50.0, gt=0, description="Peak (active) downlink demand")
+    active_from_s: float = Field(default=0.0, ge=0, description="Activation: seconds after the start at which the "
+                                 "terminal is first switched on (off before: no decision, no uplink)")
     dish: str = Field(default="", description="Dish model (leonet.radio.linkbudget.DISHES); '' = radio.dish")
     label: str = ""
     obstructions: list[Obstruction] = Field(default_factory=list, description="Sky the terminal cannot see "
@@ -182,7 +184,16 @@ class LocationCheck(_Model):
     range_noise_m: float = Field(default=30.0, gt=0)
     range_rate_noise_mps: float = Field(default=0.2, gt=0)
     samples_per_slot: int = Field(default=6, ge=2, le=60)
-    chi2_threshold: float = Field(default=13.8, gt=0, description="χ² (2 dof) above which a fix is inconsistent")
+    window_slots: int = Field(default=4, ge=2, le=16, description="Slots of samples each check is judged on")
+    false_alarm: float = Field(default=1e-3, gt=0, lt=0.5,
+                               description="p-value below which a check finds the reported position inconsistent")
+    ephemeris: Literal["operator", "tle"] = Field(
+        default="operator", description="Error of the ephemeris the network believes (access/measure.py)")
+    outlier_prob: float = Field(default=0.05, ge=0, lt=1, description="Share of samples hit by multipath outliers")
+    altitude_prior_km: float = Field(default=0.3, ge=-0.5, le=10,
+                                     description="Centre of the estimator's altitude prior (σ 1 km)")
+    max_checks_per_slot: int = Field(default=50_000, ge=1, description="Terminals judged per slot at most "
+                                     "(beyond it each terminal is judged less often than once per window)")
     deny_on_unexpected_location: bool = True
 
 

@@ -77,10 +77,67 @@ def test_decisions_use_the_status_valid_at_the_decision_time(store):
 
 def test_unknown_status_is_refused_with_its_reason(store):
     with open_store(store)() as s:
-        assert country_statuses(s, datetime(2026, 3, 1, tzinfo=UTC))["IT"] == "unknown"
+        assert country_statuses(s, datetime(2026, 3, 1, tzinfo=UTC))["TR"] == "unknown"
         ctx = load_context(s, datetime(2026, 3, 1, 12, tzinfo=UTC))
-    d = decide(ctx, "ut-ua-roam-01", 41.9, 12.5)  # Rome, on the roam plan
+    d = decide(ctx, "ut-ua-roam-01", 39.93, 32.85)  # Ankara, on the roam plan
     assert d.code == C.BLOCKED_COUNTRY and "unknown licensing status" in d.reasons[0]
+
+
+def test_countries_plainly_served_are_licensed_with_a_source():
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    st = seed.statuses_at(at)
+    for cc in ("IT", "ES", "JP", "BR", "DE", "FR", "GB", "US", "PL", "UA", "AU", "MX"):
+        assert st[cc] == "licensed", cc
+    for cc in ("RU", "BY", "KP"):
+        assert st[cc] == "blocked", cc
+    assert seed.statuses_at(datetime(2022, 3, 1, tzinfo=UTC))["RU"] == "not_licensed"  # before the export ban
+
+
+PLACES = {"RU": (55.75, 37.62), "BY": (53.9, 27.57), "KP": (39.03, 125.75), "TR": (39.93, 32.85),
+          "IT": (41.9, 12.5)}
+# Per plan, what a terminal whose account is at home in Italy is answered in each country (the shipped table).
+EXPECTED = {
+    "residential": {"RU": C.BLOCKED_COUNTRY, "BY": C.BLOCKED_COUNTRY, "KP": C.BLOCKED_COUNTRY,
+                    "TR": C.BLOCKED_COUNTRY, "IT": C.OKAY},
+    "roam": {"RU": C.BLOCKED_COUNTRY, "BY": C.BLOCKED_COUNTRY, "KP": C.BLOCKED_COUNTRY, "TR": C.BLOCKED_COUNTRY,
+             "IT": C.OKAY},
+    "maritime": {"RU": C.BLOCKED_COUNTRY, "BY": C.BLOCKED_COUNTRY, "KP": C.BLOCKED_COUNTRY,
+                 "TR": C.BLOCKED_COUNTRY, "IT": C.OKAY},
+    "aviation": {"RU": C.BLOCKED_COUNTRY, "BY": C.BLOCKED_COUNTRY, "KP": C.BLOCKED_COUNTRY,
+                 "TR": C.UNDER_AVIATION_FLYOVER_LIMITS, "IT": C.OKAY},
+    "government": {"RU": C.BLOCKED_COUNTRY, "BY": C.BLOCKED_COUNTRY, "KP": C.BLOCKED_COUNTRY, "TR": C.OKAY,
+                   "IT": C.OKAY},
+}
+
+
+def test_each_plan_in_blocked_unknown_and_licensed_countries():
+    """docs/access.md "Licensing status by plan": blocked (sanctions: RU, BY, KP) refuses every plan, government and
+    aviation included; unknown is treated as not licensed (government exempt, aviation gets flyover limits)."""
+    import numpy as np
+
+    from leonet.access.borders import borders
+    from leonet.access.policy import PLAN_MAX_SPEED_KMH, PLANS, PolicyContext, country_status_array, decide_batch
+    from leonet.access.zones import ZoneIndex
+
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    b = borders()
+    italy = int(np.flatnonzero(b.codes == "IT")[0])
+    n = len(PLANS)
+    ctx = PolicyContext(
+        at=at, policy_version="t", country_status=country_status_array(seed.statuses_at(at)),
+        serials=np.array([f"ut-{k}" for k in range(n)]), account_of=np.arange(n), hardware_ok=np.ones(n, bool),
+        plan=np.arange(n), status=np.array(["active"] * n), home=np.full(n, italy),
+        service_lat=np.full(n, 41.9), service_lon=np.full(n, 12.5), service_radius_km=np.full(n, np.inf),
+        max_speed_kmh=np.array([PLAN_MAX_SPEED_KMH[p] for p in PLANS]), abroad_days=np.zeros(n),
+        allowed_keys=np.zeros(0, np.int64), has_allowed=np.zeros(n, bool), zones=ZoneIndex([]),
+        whitelist=[], speed_exempt=[], data_cap_gb=np.full(n, np.inf), data_used_gb=np.zeros(n),
+        data_used_stamp=np.zeros(n))
+    for plan, want in EXPECTED.items():
+        for cc, code in want.items():
+            lat, lon = PLACES[cc]
+            serial = f"ut-{PLANS.index(plan)}"
+            got = decide_batch(ctx, np.array([serial]), np.array([lat]), np.array([lon]), at).codes[0]
+            assert got == code, (plan, cc, C(got))
 
 
 def test_a_new_period_trims_and_splits_the_periods_it_overlaps(store):

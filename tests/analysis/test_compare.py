@@ -109,6 +109,9 @@ def test_front_line_block_cuts_leakage_at_a_cost(small_scenario, tmp_path):
     assert sq["diverted_kits"] == fl["diverted_kits"] == 40 and sq["slots"] == 4
     assert fl["leakage_h"] < sq["leakage_h"]
     assert sq["leakage_by_cause_h"]["no rule bars its position"] > 0
+    # A jammed kit reports no position, but its signalling uplink gives the network a fix, decided on (position
+    # source STARLINK): under the status quo that fix is in Ukraine, so it is served — a real leakage cause.
+    assert sq["leakage_by_cause_h"]["jammed GPS"] > 0
     assert fl["leakage_by_cause_h"]["no rule bars its position"] == 0  # what leaks is spoofed GPS
     assert fl["detected_pct"] > sq["detected_pct"] and fl["incidents"] > sq["incidents"]
     assert (tmp_path / "front-line" / "incidents.html").exists()
@@ -130,3 +133,21 @@ def test_dask_and_serial_agree_and_tables_are_written(small_scenario, tmp_path):
     md = (tmp_path / "dask" / "compare.md").read_text()
     assert "| status quo |" in md and "1 Dask workers" in md
     assert (tmp_path / "dask" / "compare.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_scores_count_from_activation():
+    """Kit 0 is on from the start, kit 1 from 2 h: hours, time to detect and to cut off count from activation; a
+    terminal refused before its activation (it is off) is not collateral."""
+    from types import SimpleNamespace
+
+    codes = np.array([[1, 0, 0], [1, 0, 16], [16, 1, 16], [16, 16, 16]], dtype=np.int16)
+    served = codes == 1
+    inc = [SimpleNamespace(terminals=[{"serial": "d0", "first_seen_s": 7200.0}, {"serial": "d1",
+                                                                                 "first_seen_s": 10800.0}])]
+    r = score(codes, served, 3600.0, np.array([True, True, False]), np.zeros(3, np.int8), np.zeros(3, bool),
+              np.array(["d0", "d1", "a"]), inc, active_from_s=np.array([0.0, 7200.0, 3600.0]))
+    assert r["unauthorised_h"] == 4.0 + 2.0 and r["leakage_h"] == 3.0
+    assert r["authorised_h"] == 3.0 and r["collateral_h"] == 3.0  # slots 1–3 of the authorised terminal
+    assert r["time_to_detect_median_min"] == pytest.approx((7200.0 + 3600.0) / 2 / 60)
+    # d0 last served in slot 1 → cut off at 2 h; d1 last served in slot 2 → cut off at 3 h, 1 h after activation.
+    assert r["cut_off_pct"] == 100.0 and r["time_to_cut_off_median_min"] == pytest.approx((120 + 60) / 2)

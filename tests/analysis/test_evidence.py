@@ -19,7 +19,7 @@ from leonet.sim.engine import Simulation
 @pytest.fixture(scope="module")
 def default_sim():
     sim = Simulation(load_scenario(default_scenario_path()), record=False)
-    for _ in range(6):
+    for _ in range(10):  # the spoofer is flagged after two inconsistent 4-slot windows
         sim.step()
     return sim
 

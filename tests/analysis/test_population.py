@@ -159,3 +159,20 @@ def test_records_on_postgres_keep_sequences_usable(small_population, pg_url):
         assert org.id > s.execute(select(func.count()).select_from(Organisation)).scalar_one() - 1
         assert s.execute(select(func.count()).select_from(Terminal)).scalar_one() == 110
         assert acct.id is not None
+
+
+def test_activation_times_follow_the_spec_and_the_seed():
+    spec = {**SMALL, "diverted": [{**SMALL["diverted"][0], "count": 400,
+                                   "activation": {"at_start": 0.25, "over_s": 1800}}]}
+    pop = generate(Population.model_validate(spec), 0, duration_s=3600.0)
+    again = generate(Population.model_validate(spec), 0, duration_s=3600.0)
+    assert np.array_equal(pop.active_from_s, again.active_from_s)
+    div, legit = pop.active_from_s[pop.diverted], pop.active_from_s[~pop.diverted]
+    assert (legit == 0).all()  # default: every legitimate terminal is on from the start
+    assert 0.18 < (div == 0).mean() < 0.32 and div.max() <= 1800.0
+    later = div[div > 0]
+    assert abs(np.median(later) - 900.0) < 150.0  # uniform over 30 min
+    # The activation draws have their own generator: positions and GPS do not move.
+    base = generate(Population.model_validate({**SMALL, "diverted": [{**SMALL["diverted"][0], "count": 400}]}), 0,
+                    duration_s=3600.0)
+    assert np.array_equal(base.lat0_deg, pop.lat0_deg) and np.array_equal(base.gps, pop.gps)

@@ -14,10 +14,11 @@ from .dish_fixtures import TERMINALS, free_ports
 
 @pytest.fixture(scope="session")
 def live_sim(tmp_path_factory):
-    """(simulation, store URL): the default scenario 45 s in (past the dishes' 35-s BOOTING), running live at 1×."""
+    """(simulation, store URL): the default scenario 150 s in (past the dishes' 35-s BOOTING, and past the two
+    inconsistent 4-slot windows after which the location check flags the spoofer), running live at 1×."""
     url = f"sqlite:///{tmp_path_factory.mktemp('dish') / 'd.sqlite'}"
     sim = Simulation(load_scenario(default_scenario_path()), url)
-    for _ in range(3):
+    for _ in range(10):
         sim.step()
     runner = LiveRunner(sim, 1.0).start()
     yield sim, url

@@ -117,10 +117,10 @@ def terminal_evidence(a: dict[str, np.ndarray], threshold: float, start_iso) -> 
                         rep["lat_deg"], rep["lon_deg"], est["lat_deg"], est["lon_deg"])),
                     "location_test": {"statistic_max": _f(np.nanmax(stat)) if np.isfinite(stat).any() else None,
                                       "threshold": threshold, "flagged": flagged,
-                                      "statistic": "squared Mahalanobis distance of the reported position from "
-                                                   "the network fix (chi-square, 2 dof; moving terminals, and at "
-                                                   "scale terminals without a fresh fix that slot: the fit's "
-                                                   "chi-square)"},
+                                      "statistic": "-log10 p of the robust goodness of fit (trimmed chi-square) "
+                                                   "of the network's delay and Doppler measurements over the last "
+                                                   "window to the reported position; clock, altitude and velocity "
+                                                   "estimated"},
                     "evidence_position": None if pos is None else {
                         "lat_deg": pos["lat_deg"], "lon_deg": pos["lon_deg"],
                         "source": "network estimate" if use_est else "reported"}})

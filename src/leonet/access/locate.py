@@ -8,12 +8,12 @@ north velocity (km/s). Model of sample k at time t_k (s):
 
 Altitude and velocity have Gaussian priors (the altitude is unknown: a prior around a guess, e.g. terrain or the
 reported height; a terminal that says it is fixed gets a tight zero-velocity prior, a mover a loose one). The
-solver is iteratively re-weighted Gauss–Newton with Huber weights (k = 1.345, 95 % efficiency under Gaussian
-noise; Huber 1964, as in ``scipy.optimize.least_squares(loss="huber")``), vectorised over terminals: every step is
-a batch of 7×7 normal equations. Ionosphere, troposphere and ephemeris error are not modelled: the clock bias and
-drift absorb their common part, the Huber weights the outliers, and the covariance is scaled by the a-posteriori
-variance factor when the fit is worse than the assumed noise. tests/access/test_measure.py checks the solver
-against ``scipy.optimize.least_squares`` on single terminals.
+solver is iteratively re-weighted Gauss–Newton (analytic Jacobian) with Huber weights (k = 1.345, 95 % efficiency
+under Gaussian noise; Huber 1964, as in ``scipy.optimize.least_squares(loss="huber")``), vectorised over terminals:
+every step is a batch of 7×7 normal equations. Ionosphere, troposphere and ephemeris error are not modelled: the
+clock bias and drift absorb their common part, the Huber weights the outliers, and the covariance is scaled by the
+a-posteriori variance factor when the fit is worse than the assumed noise. tests/access/test_measure.py checks the
+solver against ``scipy.optimize.least_squares`` on single terminals and the Jacobian against central differences.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import numpy as np
 
 from leonet.access.verify import EARTH_R_KM, ELLIPSE_95, Fix, Measurements
 from leonet.ground.geometry import enu_basis
-from leonet.orbits.frames import ecef_to_geodetic, geodetic_to_ecef_km
+from leonet.orbits.frames import WGS84_A_KM, WGS84_E2, ecef_to_geodetic, geodetic_to_ecef_km
 
 HUBER_K = 1.345
 TRIM_Z = 4.0  # |whitened residual| beyond which a sample counts as an outlier for the test statistic
 TRIM_CAP = 0.25  # at most this fraction of a terminal's samples can be dropped as outliers
 N_PARAMS = 7
-STEPS = np.array([1e-7, 1e-7, 1e-3, 1e-3, 1e-6, 1e-6, 1e-6])  # finite-difference steps per parameter
+STEPS = np.array([1e-7, 1e-7, 1e-3, 1e-3, 1e-6, 1e-6, 1e-6])  # parameter scales (finite-difference steps)
 
 
 @dataclass
@@ -58,15 +58,56 @@ class RobustFix(Fix):
 
 def predict(theta: np.ndarray, meas: Measurements) -> tuple[np.ndarray, np.ndarray]:
     """Model range (km) and range-rate (km/s), (M, K) each, for parameters theta (M, 7)."""
-    lat_deg, lon_deg = np.rad2deg(theta[:, 0]), np.rad2deg(theta[:, 1])
-    basis = enu_basis(lat_deg, lon_deg)
+    rho, rate, _ = _model(theta, meas, jacobian=False)
+    return rho, rate
+
+
+def _model(theta: np.ndarray, meas: Measurements, jacobian: bool = True):
+    """Model range and range-rate (M, K) and, with ``jacobian``, their analytic derivatives (M, K, 7) each with
+    respect to theta. With rel = s − x, ρ = |rel|, u = rel/ρ, w = ṡ − v: ∂ρ/∂x = −u, ∂ρ̇/∂x = −(w − (u·w)u)/ρ,
+    ∂ρ̇/∂v = −u + t·∂ρ̇/∂x, ∂x/∂v = t; x = X(lat, lon, alt) + v·t with ∂X/∂lat = (M + h)·N̂, ∂X/∂lon =
+    (N + h)·cos(lat)·Ê, ∂X/∂alt = Û (WGS84 radii of curvature M, N), and the turn of Ê, N̂ (hence of v) with
+    lat/lon."""
+    lat, lon = theta[:, 0], theta[:, 1]
+    lat_deg, lon_deg = np.rad2deg(lat), np.rad2deg(lon)
+    basis = enu_basis(lat_deg, lon_deg)  # (M, 3, 3) rows E, N, U
     v = theta[:, 5:6] * basis[:, 0] + theta[:, 6:7] * basis[:, 1]  # (M, 3)
     t = _times(meas)
     x = geodetic_to_ecef_km(lat_deg, lon_deg, theta[:, 2])[:, None, :] + v[:, None, :] * t[..., None]
     rel = meas.sat_pos_km - x
-    rho = np.linalg.norm(rel, axis=-1)
-    rate = np.einsum("mkc,mkc->mk", rel, meas.sat_vel_km_s - v[:, None, :]) / rho
-    return rho + theta[:, 3:4] + theta[:, 4:5] * t, rate + theta[:, 4:5]
+    rho = np.sqrt((rel * rel).sum(axis=-1))
+    w = meas.sat_vel_km_s - v[:, None, :]
+    rw = (rel * w).sum(axis=-1)
+    rng = rho + theta[:, 3:4] + theta[:, 4:5] * t
+    rate = rw / rho + theta[:, 4:5]
+    if not jacobian:
+        return rng, rate, None
+    u = rel / rho[..., None]
+    d_rate_dx = -(w - (rw / rho)[..., None] * u) / rho[..., None]  # (M, K, 3)
+    s2 = np.sin(lat) ** 2
+    n_rad = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * s2)
+    m_rad = WGS84_A_KM * (1.0 - WGS84_E2) / (1.0 - WGS84_E2 * s2) ** 1.5
+    h = theta[:, 2]
+    dx = np.stack([((m_rad + h)[:, None] * basis[:, 1]), ((n_rad + h) * np.cos(lat))[:, None] * basis[:, 0],
+                   basis[:, 2]], axis=1)  # (M, 3 params, 3): ∂X/∂(lat, lon, alt)
+    j_rng = np.zeros(rho.shape + (N_PARAMS,))
+    j_rate = np.zeros(rho.shape + (N_PARAMS,))
+    j_rng[..., :3] = -(u @ dx.swapaxes(1, 2))
+    j_rate[..., :3] = (d_rate_dx @ dx.swapaxes(1, 2))
+    j_rng[..., 3] = 1.0
+    j_rng[..., 4] = t
+    j_rate[..., 4] = 1.0
+    d_rate_dv = -u + t[..., None] * d_rate_dx
+    en = basis[:, :2]  # (M, 2, 3): ∂v/∂(ve, vn)
+    j_rng[..., 5:] = -t[..., None] * (u @ en.swapaxes(1, 2))
+    j_rate[..., 5:] = (d_rate_dv @ en.swapaxes(1, 2))
+    # v = ve·Ê + vn·N̂ turns with lat/lon: ∂N̂/∂lat = −Û, ∂Ê/∂lon = −(cos(lat)·Û − sin(lat)·N̂), ∂N̂/∂lon = −sin(lat)·Ê.
+    ve, vn = theta[:, 5:6], theta[:, 6:7]
+    sl, cl = np.sin(lat)[:, None], np.cos(lat)[:, None]
+    dv = np.stack([-vn * basis[:, 2], -ve * (cl * basis[:, 2] - sl * basis[:, 1]) - vn * sl * basis[:, 0]], axis=1)
+    j_rng[..., :2] -= t[..., None] * (u @ dv.swapaxes(1, 2))
+    j_rate[..., :2] += (d_rate_dv @ dv.swapaxes(1, 2))
+    return rng, rate, (j_rng, j_rate)
 
 
 def _times(meas: Measurements) -> np.ndarray:
@@ -75,14 +116,25 @@ def _times(meas: Measurements) -> np.ndarray:
     return np.broadcast_to(meas.t_s, meas.range_km.shape)
 
 
-def _residuals(theta, meas, noise: Noise, alt0, vel_sigma):
-    """Whitened residuals (M, 2K + 3): measurements (NaN → 0), then the altitude and velocity priors."""
-    rho, rate = predict(theta, meas)
-    r1 = np.nan_to_num((meas.range_km - rho) / (noise.range_m / 1000.0))
-    r2 = np.nan_to_num((meas.range_rate_km_s - rate) / (noise.range_rate_mps / 1000.0))
+def _residuals(theta, meas, noise: Noise, alt0, vel_sigma, jacobian: bool = False):
+    """Whitened residuals (M, 2K + 3): measurements (NaN → 0), then the altitude and velocity priors; with
+    ``jacobian`` also −∂residual/∂theta (M, 2K + 3, 7) (zero rows for missing samples)."""
+    rho, rate, jac = _model(theta, meas, jacobian)
+    sr, sd = noise.range_m / 1000.0, noise.range_rate_mps / 1000.0
+    r1 = np.nan_to_num((meas.range_km - rho) / sr)
+    r2 = np.nan_to_num((meas.range_rate_km_s - rate) / sd)
     pri = np.stack([(alt0 - theta[:, 2]) / noise.alt_sigma_km, -theta[:, 5] / vel_sigma,
                     -theta[:, 6] / vel_sigma], axis=-1)
-    return np.concatenate([r1, r2, pri], axis=1)
+    r = np.concatenate([r1, r2, pri], axis=1)
+    if not jacobian:
+        return r
+    j_pri = np.zeros((theta.shape[0], 3, N_PARAMS))
+    j_pri[:, 0, 2] = 1.0 / noise.alt_sigma_km
+    j_pri[:, 1, 5] = 1.0 / vel_sigma
+    j_pri[:, 2, 6] = 1.0 / vel_sigma
+    j = np.concatenate([np.nan_to_num(jac[0] / sr), np.nan_to_num(jac[1] / sd), j_pri], axis=1)
+    j[:, :-3][~np.isfinite(np.concatenate([meas.range_km, meas.range_rate_km_s], axis=1))] = 0.0
+    return r, j
 
 
 def _huber_weights(r: np.ndarray, n_meas: int) -> np.ndarray:
@@ -126,16 +178,12 @@ def solve(theta0: np.ndarray, meas: Measurements, noise: Noise, alt0: np.ndarray
                             np.ones((theta.shape[0], 3), dtype=bool)], axis=1)
     pin = np.diag(np.where(free, 0.0, 1.0))
     for _ in range(iterations):
-        r0 = _residuals(theta, meas, noise, alt0, vel_sigma)
-        jac = np.empty(r0.shape + (N_PARAMS,))
-        for p in range(N_PARAMS):  # 7 columns; each is vectorised over terminals and samples
-            th = theta.copy()
-            th[:, p] += STEPS[p]
-            jac[..., p] = -(_residuals(th, meas, noise, alt0, vel_sigma) - r0) / STEPS[p]
-        jac *= free
+        r0, jac = _residuals(theta, meas, noise, alt0, vel_sigma, jacobian=True)
+        jac = jac * free
         w = _huber_weights(r0, 2 * k) * valid
-        info = np.einsum("mki,mk,mkj->mij", jac, w, jac)
-        rhs = np.einsum("mki,mk,mk->mi", jac, w, r0)[..., None]
+        jw_t = (jac * w[..., None]).swapaxes(1, 2)  # (M, 7, K'): batched matmul, far faster than a 3-operand einsum
+        info = jw_t @ jac
+        rhs = jw_t @ r0[..., None]
         step = np.linalg.solve(info + pin + np.eye(N_PARAMS) * 1e-12, rhs)[..., 0]
         step[:, :2] = np.clip(step[:, :2], -0.05, 0.05)  # ≤ ~300 km per iteration
         theta = theta + step * free
@@ -146,9 +194,12 @@ def solve(theta0: np.ndarray, meas: Measurements, noise: Noise, alt0: np.ndarray
 
 
 def _starts(meas: Measurements, alt0: np.ndarray) -> list[np.ndarray]:
-    """Start points 0, ±250 and ±700 km across the first satellite's ground track (breaks the mirror ambiguity)."""
-    first = np.nan_to_num(meas.sat_pos_km[:, 0, :])
-    vel = np.nan_to_num(meas.sat_vel_km_s[:, 0, :])
+    """Start points 0, ±250 and ±700 km across the first measured satellite's ground track (breaks the mirror
+    ambiguity)."""
+    k0 = np.argmax(np.isfinite(meas.range_km) & np.isfinite(meas.sat_pos_km).all(axis=-1), axis=1)
+    rows = np.arange(meas.range_km.shape[0])
+    first = np.nan_to_num(meas.sat_pos_km[rows, k0])
+    vel = np.nan_to_num(meas.sat_vel_km_s[rows, k0])
     up = first / np.maximum(np.linalg.norm(first, axis=-1, keepdims=True), 1e-9)
     side = np.cross(up, vel)
     side /= np.maximum(np.linalg.norm(side, axis=-1, keepdims=True), 1e-12)

@@ -104,36 +104,83 @@ def standard_pressure_hpa(alt_km: np.ndarray) -> np.ndarray:
     return 1013.25 * (1.0 - 2.25577e-5 * np.asarray(alt_km) * 1000.0) ** 5.25588
 
 
-def _ephemeris_error(sat_pos_km, sat_vel_km_s, sat_id, model: ErrorModel, rng):
-    """Per-satellite constant error (RTN → ECEF), the same for every terminal that satellite serves."""
-    ids = np.where(sat_id >= 0, sat_id, 0)
-    uniq, inv = np.unique(ids, return_inverse=True)
-    inv = inv.reshape(ids.shape)
-    rtn = rng.normal(0.0, 1.0, (uniq.size, 3)) * np.array(model.ephemeris_sigma_m) / 1000.0
-    dv = rng.normal(0.0, model.ephemeris_rate_sigma_mps / 1000.0, (uniq.size, 3))
-    r_hat = sat_pos_km / np.linalg.norm(sat_pos_km, axis=-1, keepdims=True)
-    n_hat = np.cross(sat_pos_km, sat_vel_km_s)
-    n_hat /= np.linalg.norm(n_hat, axis=-1, keepdims=True)
-    t_hat = np.cross(n_hat, r_hat)
-    e = rtn[inv]
-    dpos = e[..., :1] * r_hat + e[..., 1:2] * t_hat + e[..., 2:] * n_hat
-    return dpos, dv[inv]
+@dataclass
+class TerminalConditions:
+    """Per-terminal draws that persist over a run (M,): the clock's bias (km, at t = 0) and drift (km/s), vertical
+    TEC (TECU), surface temperature (K), water-vapour pressure (hPa) and the pressure's departure from the standard
+    atmosphere (hPa). The simulation draws them once per terminal so that consecutive slots share them, as a real
+    terminal's oscillator and its local weather do over minutes."""
+
+    clock_bias_km: np.ndarray
+    clock_drift_km_s: np.ndarray
+    tec_tecu: np.ndarray
+    temperature_k: np.ndarray
+    vapour_hpa: np.ndarray
+    pressure_offset_hpa: np.ndarray
+
+    @classmethod
+    def draw(cls, m: int, model: ErrorModel, rng: np.random.Generator) -> TerminalConditions:
+        bias = rng.normal(0.0, model.clock_bias_sigma_us * 1e-6, m) * C_KM_S
+        drift = rng.normal(0.0, model.clock_drift_sigma_ppb * 1e-9, m) * C_KM_S
+        tec = rng.uniform(*model.tec_vertical_tecu, m)
+        temp_k = rng.uniform(*model.temperature_c, m) + 273.15
+        # Water-vapour pressure from relative humidity and the Magnus saturation formula (WMO-No. 8, 2018, Annex 4.B).
+        e_sat = 6.112 * np.exp(17.62 * (temp_k - 273.15) / (243.12 + temp_k - 273.15))
+        vapour = rng.uniform(*model.relative_humidity, m) * e_sat
+        return cls(bias, drift, tec, temp_k, vapour, rng.normal(0.0, model.pressure_sigma_hpa, m))
+
+    def take(self, idx: np.ndarray) -> TerminalConditions:
+        return TerminalConditions(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
+
+
+@dataclass
+class EphemerisErrors:
+    """One constant error per satellite (N,): position in its radial / along-track / cross-track frame (km) and
+    velocity (km/s, ECEF axes) — what the operator's believed ephemeris is off by, shared by every terminal the
+    satellite serves."""
+
+    rtn_km: np.ndarray  # (N, 3)
+    vel_km_s: np.ndarray  # (N, 3)
+
+    @classmethod
+    def draw(cls, n: int, model: ErrorModel, rng: np.random.Generator) -> EphemerisErrors:
+        return cls(rng.normal(0.0, 1.0, (n, 3)) * np.array(model.ephemeris_sigma_m) / 1000.0,
+                   rng.normal(0.0, model.ephemeris_rate_sigma_mps / 1000.0, (n, 3)))
+
+    def believed(self, sat_pos_km: np.ndarray, sat_vel_km_s: np.ndarray,
+                 sat_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The believed states (true + error) of satellites sat_id (...,) at true states (..., 3)."""
+        ids = np.where(sat_id >= 0, sat_id, 0)
+        r_hat = sat_pos_km / np.linalg.norm(sat_pos_km, axis=-1, keepdims=True)
+        n_hat = np.cross(sat_pos_km, sat_vel_km_s)
+        n_hat /= np.linalg.norm(n_hat, axis=-1, keepdims=True)
+        t_hat = np.cross(n_hat, r_hat)
+        e = self.rtn_km[ids]
+        dpos = e[..., :1] * r_hat + e[..., 1:2] * t_hat + e[..., 2:] * n_hat
+        return sat_pos_km + dpos, sat_vel_km_s + self.vel_km_s[ids]
 
 
 def simulate(true_ecef_km: np.ndarray, true_vel_km_s: np.ndarray, sat_pos_km: np.ndarray, sat_vel_km_s: np.ndarray,
-             t_s: np.ndarray, model: ErrorModel, rng: np.random.Generator,
-             sat_id: np.ndarray | None = None) -> tuple[Measurements, Truth]:
+             t_s: np.ndarray, model: ErrorModel, rng: np.random.Generator, sat_id: np.ndarray | None = None,
+             conditions: TerminalConditions | None = None, ephemeris: EphemerisErrors | None = None,
+             clock_t0_s: float = 0.0) -> tuple[Measurements, Truth]:
     """Range and range-rate of M terminals on K samples, with every error source of ``ErrorModel``.
 
     true_ecef_km (M, 3) at t = 0, true_vel_km_s (M, 3); sat_pos_km / sat_vel_km_s (M, K, 3) the TRUE satellite
     states; t_s (M, K) or (K,) sample times; sat_id (M, K) int satellite of each sample (shared ephemeris error),
-    default one satellite per terminal. Returns the measurements *with the operator's believed ephemeris* (true +
+    default one satellite per terminal. ``conditions`` / ``ephemeris``: the run's persistent per-terminal and
+    per-satellite draws (default: fresh draws); the clock runs from ``clock_t0_s`` (the clock term is
+    ``b + ḃ·(clock_t0_s + t)``). Returns the measurements *with the operator's believed ephemeris* (true +
     ephemeris error) and the hidden truth.
     """
     m, k = sat_pos_km.shape[:2]
     t = np.broadcast_to(np.asarray(t_s, dtype=float), (m, k))
     if sat_id is None:
         sat_id = np.repeat(np.arange(m)[:, None], k, axis=1)
+    cond = conditions if conditions is not None else TerminalConditions.draw(m, model, rng)
+    if ephemeris is None:  # fresh per-satellite errors for the satellites seen here
+        uniq, inv = np.unique(np.where(sat_id >= 0, sat_id, 0), return_inverse=True)
+        ephemeris, sat_id = EphemerisErrors.draw(uniq.size, model, rng), inv.reshape(sat_id.shape)
     x = true_ecef_km[:, None, :] + true_vel_km_s[:, None, :] * t[..., None]  # (M, K, 3) terminal during the window
     rel = sat_pos_km - x
     rho = np.linalg.norm(rel, axis=-1)
@@ -141,26 +188,22 @@ def simulate(true_ecef_km: np.ndarray, true_vel_km_s: np.ndarray, sat_pos_km: np
     lat, lon, alt = ecef_to_geodetic(true_ecef_km)
     up = np.einsum("mij,mkj->mki", enu_basis(lat, lon), rel)[..., 2]
     el = np.rad2deg(np.arcsin(np.clip(up / rho, -1.0, 1.0)))
-    bias = rng.normal(0.0, model.clock_bias_sigma_us * 1e-6, m) * C_KM_S
-    drift = rng.normal(0.0, model.clock_drift_sigma_ppb * 1e-9, m) * C_KM_S
-    tec = rng.uniform(*model.tec_vertical_tecu, m)
-    iono = ionosphere_delay_m(el, tec[:, None])
-    temp_k = rng.uniform(*model.temperature_c, m) + 273.15
-    # Water-vapour pressure from relative humidity and the Magnus saturation formula (WMO-No. 8, 2018, Annex 4.B).
-    e_sat = 6.112 * np.exp(17.62 * (temp_k - 273.15) / (243.12 + temp_k - 273.15))
-    vapour = rng.uniform(*model.relative_humidity, m) * e_sat
-    pressure = standard_pressure_hpa(alt) + rng.normal(0.0, model.pressure_sigma_hpa, m)
-    tropo = troposphere_delay_m(el, lat[:, None], alt[:, None], pressure[:, None], temp_k[:, None], vapour[:, None])
+    iono = ionosphere_delay_m(el, cond.tec_tecu[:, None])
+    pressure = standard_pressure_hpa(alt) + cond.pressure_offset_hpa
+    tropo = troposphere_delay_m(el, lat[:, None], alt[:, None], pressure[:, None], cond.temperature_k[:, None],
+                                cond.vapour_hpa[:, None])
     outlier = rng.random((m, k)) < model.outlier_prob
     excess_m = np.where(outlier, rng.exponential(model.outlier_range_m, (m, k)), 0.0)
     jump_mps = np.where(outlier, rng.normal(0.0, model.outlier_rate_mps, (m, k)), 0.0)
-    range_km = (rho + bias[:, None] + drift[:, None] * t + (iono + tropo + excess_m) / 1000.0
+    bias, drift = cond.clock_bias_km, cond.clock_drift_km_s
+    range_km = (rho + bias[:, None] + drift[:, None] * (clock_t0_s + t) + (iono + tropo + excess_m) / 1000.0
                 + rng.normal(0.0, model.range_noise_m / 1000.0, (m, k)))
     rate_km_s = (rhodot + drift[:, None] + jump_mps / 1000.0
                  + rng.normal(0.0, model.range_rate_noise_mps / 1000.0, (m, k)))
-    dpos, dvel = _ephemeris_error(sat_pos_km, sat_vel_km_s, sat_id, model, rng)
     missing = ~np.isfinite(sat_pos_km).all(axis=-1)
+    with np.errstate(invalid="ignore"):
+        sp, sv = ephemeris.believed(sat_pos_km, sat_vel_km_s, sat_id)
     range_km[missing] = np.nan
     rate_km_s[missing] = np.nan
-    meas = Measurements(sat_pos_km + dpos, sat_vel_km_s + dvel, range_km, rate_km_s, t_s=np.array(t))
+    meas = Measurements(sp, sv, range_km, rate_km_s, t_s=np.array(t))
     return meas, Truth(bias, drift, iono, tropo, outlier)

@@ -35,6 +35,8 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
     from leonet.store.session import open_store
 
     t0 = time.perf_counter()
+    if duration_s is not None:  # the population (tracks, activation times) is generated for the run's duration
+        scenario = scenario.model_copy(update={"duration_s": float(duration_s)})
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='leonet-compare-')) / 'store.sqlite'}"
     sessions = open_store(url)
     if scenario.control_plane == "example":
@@ -66,7 +68,8 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
               **score(codes[:, cols], served[:, cols], scenario.slot_s, pop.diverted if pop is not None
                       else np.zeros(0, bool), pop.gps if pop is not None else np.zeros(0, np.int8),
                       np.isin(serials, list(listed)), serials,
-                      [i for i in incidents if any(t["serial"] in ours for t in i.terminals)]),
+                      [i for i in incidents if any(t["serial"] in ours for t in i.terminals)],
+                      pop.active_from_s if pop is not None else None),
               "setup_s": t_setup, "run_s": t_run}
     if out_dir is not None:
         write_evidence(incidents, Path(out_dir) / slug(name), sim.zones_geojson())

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from leonet.analysis.scoring import LEAK_CAUSES
 
-COLUMNS = ("policy", "leakage_h", "leakage_pct", "collateral_h", "collateral_pct", "diverted_kits", "detected_pct",
+COLUMNS = ("policy", "leakage_h", "leakage_pct", "collateral_h", "collateral_pct", "diverted_kits",
+           "diverted_kits_active", "detected_pct",
            "time_to_detect_median_min", "cut_off_pct", "time_to_cut_off_median_min", "incidents", "precision",
            "terminal_precision", "run_s")
 
@@ -43,9 +44,10 @@ def write_table(results: list[dict], out_dir: Path, meta: dict) -> list[Path]:
     main = len(COLUMNS)
     md = [f"# Policy comparison: {meta.get('scenario', '')}", "",
           f"{len(results)} policies, {meta.get('workers', '?')} Dask workers, wall time {meta.get('wall_s', 0):.1f} s. "
-          "Leakage = unauthorised (diverted) terminal-hours served; collateral = authorised terminal-hours refused; "
-          "times from the start of the run; precision = share of incidents (and of terminals in incidents) that "
-          "involve a diverted kit. Ground truth is used for these scores only.", "",
+          "Leakage = unauthorised (diverted) terminal-hours served; collateral = authorised terminal-hours refused "
+          "(both counted from each terminal's activation); times to detect and to cut off from each kit's "
+          "activation; diverted_kits_active = kits switched on during the run; precision = share of incidents (and "
+          "of terminals in incidents) that involve a diverted kit. Ground truth is used for these scores only.", "",
           "| " + " | ".join(header[:main]) + " |", "|" + "---|" * main]
     md += ["| " + " | ".join(_fmt(v) for v in row[:main]) + " |" for row in body]
     md += ["", "## By cause (terminal-hours)", "", "| policy | " + " | ".join(header[main:]) + " |",

@@ -1,10 +1,13 @@
 """Score one run of a policy against ground truth. Ground truth (which terminals are diverted, how their GPS
 behaves) is used HERE ONLY: the policy and the incident builder never see it.
 
+Terminal-hours count only from each terminal's activation (``active_from_s``: before it the kit is off).
+
 - leakage: unauthorised (diverted) terminal-hours served, by cause — why the policy let the kit through;
 - collateral: authorised terminal-hours refused by a policy decision, by disablement code;
-- time to detect a diverted kit: from the start of the run to its first evidence (incident) record;
-- time to cut it off: from the start to the slot after which it is never served again;
+- time to detect a diverted kit: from its activation to its first evidence (incident) record;
+- time to cut it off: from its activation to the start of the slot after which it is never served again (0 when it
+  was never served);
 - incidents raised and their precision: the share of incidents (and of terminals in incidents) that are diverted.
 """
 
@@ -31,39 +34,45 @@ def _median_min(x: np.ndarray) -> float | None:
 
 
 def score(codes: np.ndarray, served: np.ndarray, slot_s: float, diverted: np.ndarray, gps: np.ndarray,
-          whitelisted: np.ndarray, serials: np.ndarray, incidents: list) -> dict:
-    """codes/served (S, M) per slot and terminal; diverted, gps, whitelisted, serials (M,); incidents (builder's)."""
+          whitelisted: np.ndarray, serials: np.ndarray, incidents: list,
+          active_from_s: np.ndarray | None = None) -> dict:
+    """codes/served (S, M) per slot and terminal; diverted, gps, whitelisted, serials, active_from_s (M,) (default:
+    all active from the start); incidents (builder's)."""
     s, m = codes.shape
     h = slot_s / 3600.0
+    act_s = np.zeros(m) if active_from_s is None else np.asarray(active_from_s, dtype=float)
+    active = np.arange(s)[:, None] * slot_s >= act_s[None, :]  # (S, M): the slot starts after activation
     auth = ~diverted
     okay = codes == int(C.OKAY)
+    served = served & active
     leak = served & diverted[None, :]
     cause = leak_cause(gps, whitelisted)
     leak_by = {c: float(leak[:, cause == c].sum() * h) for c in LEAK_CAUSES}
-    denied = ~okay & auth[None, :]
+    denied = ~okay & auth[None, :] & active
     names = {int(v): v.name for v in C}
     vals, counts = np.unique(codes[denied], return_counts=True)
     coll_by = {names.get(int(v), str(v)): float(n * h) for v, n in zip(vals, counts, strict=True)}
-    unauth_h = float(diverted.sum() * s * h)
-    auth_h = float(auth.sum() * s * h)
+    unauth_h = float(active[:, diverted].sum() * h)
+    auth_h = float(active[:, auth].sum() * h)
     # Detection: first evidence record of each diverted kit.
     first_s = {}
     for inc in incidents:
         for t in inc.terminals:
             first_s[t["serial"]] = min(first_s.get(t["serial"], np.inf), t["first_seen_s"])
-    div_idx = np.flatnonzero(diverted)
-    detect = np.array([first_s.get(x, np.nan) for x in serials[div_idx].tolist()], dtype=float)
+    div_idx = np.flatnonzero(diverted & active.any(axis=0))  # kits switched on during the run
+    seen = [first_s.get(x, np.nan) for x in serials[div_idx].tolist()]
+    detect = np.maximum(np.array(seen, dtype=float) - act_s[div_idx], 0.0)  # from activation
     # Cut-off: the slot after the last one in which the kit was served (never served: cut off from the start).
     any_served = served[:, div_idx].any(axis=0)
     last = np.where(any_served, s - 1 - np.argmax(served[::-1, div_idx], axis=0), -1)
     cut = last < s - 1
-    cut_s = (last[cut] + 1) * slot_s
+    cut_s = np.maximum((last[cut] + 1) * slot_s - act_s[div_idx][cut], 0.0)  # from activation
     in_inc = [[t["serial"] for t in inc.terminals] for inc in incidents]
-    div_set = set(serials[div_idx].tolist())
+    div_set = set(serials[np.flatnonzero(diverted)].tolist())
     tp = sum(any(x in div_set for x in members) for members in in_inc)
     flat = [x for members in in_inc for x in members]
     return {
-        "slots": s, "terminals": m, "diverted_kits": int(diverted.sum()),
+        "slots": s, "terminals": m, "diverted_kits": int(diverted.sum()), "diverted_kits_active": int(div_idx.size),
         "leakage_h": float(leak.sum() * h), "unauthorised_h": unauth_h,
         "leakage_pct": 100.0 * float(leak.sum() * h) / unauth_h if unauth_h else 0.0, "leakage_by_cause_h": leak_by,
         "collateral_h": float(denied.sum() * h), "authorised_h": auth_h,

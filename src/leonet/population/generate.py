@@ -46,6 +46,7 @@ class PopulationArrays:
     account_country: np.ndarray  # (M,) <U2
     route: np.ndarray  # (M,) int index into routes, −1 legit
     account_key: np.ndarray  # (M,) int: terminals sharing a key share an account
+    active_from_s: np.ndarray  # (M,) activation: seconds after the start (0: active from the start)
     group_names: list[str] = field(default_factory=list)
     group_country: list[str] = field(default_factory=list)  # legit: its country ("" bbox); diverted: ""
     routes: list[dict] = field(default_factory=list)  # chain, steps, account_country, group
@@ -178,6 +179,14 @@ def _motion(group, lat, lon, n, rng, duration_s: float):
     return np.where(moving, lat1, lat), np.where(moving, lon1, lon), speed
 
 
+def _activation(group, n: int, seed: int, key: int, duration_s: float) -> np.ndarray:
+    """Activation times (n,) s: 0 for the share active at the start, else uniform over ``over_s`` (own generator:
+    changing a group's activation moves none of its other draws)."""
+    rng = np.random.default_rng([seed, key, 7])
+    later = rng.uniform(0, 1, n) >= group.activation.at_start
+    return np.where(later, rng.uniform(0, group.activation.over_s or duration_s, n), 0.0)
+
+
 def _gps(group, n, rng):
     gps = rng.choice(3, size=n, p=group.gps.shares()).astype(np.int8)
     slat, slon = np.full(n, np.nan), np.full(n, np.nan)
@@ -215,7 +224,7 @@ def generate(spec: Population, seed: int, duration_s: float = 3600.0, base_dir: 
                           lat0_deg=lat, lon0_deg=lon, lat1_deg=lat1, lon1_deg=lon1, speed_kmh=speed, plan=plan,
                           gps=gps, spoof_lat_deg=slat, spoof_lon_deg=slon,
                           account_country=np.full(n, g.home, dtype="<U2"), route=np.full(n, -1),
-                          account_key=np.arange(n)))
+                          account_key=np.arange(n), active_from_s=_activation(g, n, seed, k, duration_s)))
         names.append(g.name)
         countries.append(g.country or "")
     for j, g in enumerate(spec.diverted):
@@ -237,13 +246,14 @@ def generate(spec: Population, seed: int, duration_s: float = 3600.0, base_dir: 
                           lat0_deg=lat, lon0_deg=lon, lat1_deg=lat1, lon1_deg=lon1, speed_kmh=speed,
                           plan=np.full(n, PLANS.index(g.plan)), gps=gps, spoof_lat_deg=slat, spoof_lon_deg=slon,
                           account_country=np.array([r.account_country for r in g.routes], dtype="<U2")[r_local],
-                          route=r_local + len(routes), account_key=account_key))
+                          route=r_local + len(routes), account_key=account_key,
+                          active_from_s=_activation(g, n, seed, 1000 + j, duration_s)))
         routes += [{"chain": list(r.chain), "steps": r.steps, "account_country": r.account_country,
                     "group": g.name} for r in g.routes]
         names.append(g.name)
         countries.append("")
     if not parts:
-        return PopulationArrays(*(np.zeros(0) for _ in range(15)), group_names=[], group_country=[], routes=[])
+        return PopulationArrays(*(np.zeros(0) for _ in range(16)), group_names=[], group_country=[], routes=[])
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     # Account keys unique across groups.
     offsets = np.cumsum([0] + [int(p["account_key"].max()) + 1 if p["account_key"].size else 0 for p in parts])

@@ -38,6 +38,14 @@ class GpsMix(_Model):
         return [self.true / s, self.jammed / s, self.spoofed / s]
 
 
+class Activation(_Model):
+    """When a group's terminals are first switched on: ``at_start`` of them before the run starts, the rest at
+    times drawn uniformly over the first ``over_s`` seconds (default: the run's duration)."""
+
+    at_start: float = Field(default=1.0, ge=0, le=1)
+    over_s: float | None = Field(default=None, gt=0)
+
+
 class _Group(_Model):
     name: str = Field(min_length=1, max_length=24, pattern=r"^[a-z0-9-]+$")
     count: int = Field(ge=0, le=10_000_000)
@@ -46,6 +54,7 @@ class _Group(_Model):
     speed_kmh: tuple[float, float] = (20.0, 90.0)
     gps: GpsMix = Field(default_factory=GpsMix)
     spoof_to: str | None = Field(default=None, description="Country (ISO) whose populated places spoofers report")
+    activation: Activation = Field(default_factory=Activation)
 
     @field_validator("speed_kmh")
     @classmethod

@@ -84,14 +84,15 @@ class Simulation:
         self._build_terminals()
         self.meter = Meter(self.serials_arr)
         self.roaming = AbroadCounter(len(self.serials_arr))  # Roam trips from the reported positions (access/roam.py)
-        self.location = LocationChecker(scenario.location_check, self.alt_km, self.rng)
+        self.location = LocationChecker(scenario.location_check, len(self.serials_arr), self.net.num_sats,
+                                        self._slot_s, self.rng)
         store_rows = record and len(self._serials) <= scenario.telemetry_store_max_terminals
         self.telemetry = TelemetryLog(self.sessions if store_rows else None, self.serials_arr)
         self.history = SlotHistory(len(self._serials), self._slot_s)
         self.radio = RadioRuntime(scenario)
         self._sampler = path_sampler(self._positions_of, self._terminal_at, self.paths.gw_ecef_km,
                                      self.paths.fibre_equiv_km)
-        self.evidence = EvidenceLog(scenario.location_check.chi2_threshold)  # only what the operator can know
+        self.evidence = EvidenceLog(self.location.threshold)  # only what the operator can know
         self._incidents_cache: tuple[int, list] | None = None
         self._arrays = self._initial_arrays()
         self._slot_state_cache: tuple[int, SlotState] | None = None
@@ -111,6 +112,7 @@ class Simulation:
         self.spoof_lat = np.array([np.nan if t.spoof_lat_deg is None else t.spoof_lat_deg for t in ts])
         self.spoof_lon = np.array([np.nan if t.spoof_lon_deg is None else t.spoof_lon_deg for t in ts])
         self.demand = np.array([t.demand_mbps for t in ts])
+        self.active_from_s = np.array([t.active_from_s for t in ts], dtype=float)  # activation (s from start)
         self.moving = self.tracks.speed_km_s > 0
         self._cells = cells_of(self.tracks.lat_deg[:, 0], self.tracks.lon_deg[:, 0],
                                self.scenario.network.cell_resolution)
@@ -237,12 +239,22 @@ class Simulation:
             return cached_context(session, when)
 
     def _reported(self, lat, lon):
-        rep_lat = np.where(self.gps == "spoofed", self.spoof_lat, np.where(self.gps == "jammed", np.nan, lat))
-        rep_lon = np.where(self.gps == "spoofed", self.spoof_lon, np.where(self.gps == "jammed", np.nan, lon))
-        # Without GPS the network's own fix (if any) stands in: position source STARLINK.
+        """(what the GPS reports: NaN when jammed, the false fix when spoofed; the position decided on: the report,
+        or the network's own fix when there is no report — position source STARLINK)."""
+        gps_lat = np.where(self.gps == "spoofed", self.spoof_lat, np.where(self.gps == "jammed", np.nan, lat))
+        gps_lon = np.where(self.gps == "spoofed", self.spoof_lon, np.where(self.gps == "jammed", np.nan, lon))
         est_lat, est_lon = self.location.est_lat, self.location.est_lon
-        use_fix = (self.gps == "jammed") & np.isfinite(est_lat)
-        return np.where(use_fix, est_lat, rep_lat), np.where(use_fix, est_lon, rep_lon)
+        use_fix = ~np.isfinite(gps_lat) & np.isfinite(est_lat)
+        return (gps_lat, gps_lon), (np.where(use_fix, est_lat, gps_lat), np.where(use_fix, est_lon, gps_lon))
+
+    def _velocity_ecef_km_s(self, lat, lon, speed_kmh, heading_deg) -> np.ndarray:
+        """True velocity (M, 3) km/s from speed and heading (clockwise from north)."""
+        from leonet.ground.geometry import enu_basis
+
+        basis = enu_basis(lat, lon)
+        h = np.deg2rad(np.nan_to_num(heading_deg))
+        v = np.nan_to_num(speed_kmh) / 3600.0
+        return (v * np.sin(h))[:, None] * basis[:, 0] + (v * np.cos(h))[:, None] * basis[:, 1]
 
     def _slot(self, t_s: float) -> None:
         clock = _StageClock(self.stage_s)
@@ -250,7 +262,7 @@ class Simulation:
         t_unix = when.timestamp()
         net = self.scenario.network
         lat, lon, speed, heading = self.tracks.at(t_s)
-        rep_lat, rep_lon = self._reported(lat, lon)
+        (gps_lat, gps_lon), (rep_lat, rep_lon) = self._reported(lat, lon)
         ctx = self.roaming.update(self.meter.apply(self.context(when)), self.serials_arr, rep_lat, rep_lon, when)
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
         clock("decide")
@@ -258,6 +270,8 @@ class Simulation:
         check = self.scenario.location_check
         spoof_deny = self.location.flagged & bool(check.enabled and check.deny_on_unexpected_location)
         codes[spoof_deny & (codes == int(C.OKAY))] = int(C.UNKNOWN_LOCATION)
+        active = t_s >= self.active_from_s  # a kit not yet activated is off: no decision, no uplink, no record
+        codes[~active] = int(C.UNKNOWN_STATE)
         authorized = codes == int(C.OKAY)
         if self.moving.any():
             self._cells[self.moving] = cells_of(lat[self.moving], lon[self.moving], net.cell_resolution)
@@ -268,8 +282,16 @@ class Simulation:
         clock("positions")
         prep = self.paths.prepare(sat_pos, country)
         clock("routing")
-        ct, cs, ce = self.net.user_candidates(self._cells, np.flatnonzero(authorized), sat_pos, self._cell_lat,
+        ct, cs, ce = self.net.user_candidates(self._cells, np.flatnonzero(active), sat_pos, self._cell_lat,
                                               self._cell_lon)
+        # Every active terminal signals to its best satellite in view (refused ones too: they must hear their
+        # code), so the network measures it; only authorized ones are assigned.
+        first = np.ones(ct.size, dtype=bool)
+        first[1:] = ct[1:] != ct[:-1]
+        heard_by = np.full(len(lat), -1, dtype=np.int64)
+        heard_by[ct[first]] = cs[first]
+        auth_rows = authorized[ct]
+        ct, cs, ce = ct[auth_rows], cs[auth_rows], ce[auth_rows]
         ok = prep.reachable(ct, cs)  # only satellites that carry the traffic to the terminal's PoP
         clock("candidates")
         a = assign(authorized, ct[ok], cs[ok], ce[ok], self._cells, self.demand, len(sat_pos),
@@ -293,8 +315,9 @@ class Simulation:
         else:
             self.meter.add(served, a.throughput_mbps, self._slot_s)
         clock("radio")
-        self.location.check(self.net.positions_ecef_km, t_unix, self._slot_s, x, a.satellite, rep_lat, rep_lon,
-                            speed)
+        self.location.check(self.net.positions_ecef_km, t_s, t_unix, x,
+                            self._velocity_ecef_km_s(lat, lon, speed, heading),
+                            np.where(a.satellite >= 0, a.satellite, heard_by), gps_lat, gps_lon, speed)
         clock("location")
         pop_names = np.array(list(self.net.ground.pop_names) + [""], dtype=object)
         loc = self.location
@@ -313,10 +336,9 @@ class Simulation:
         self._arrays = SlotArrays(state, heading, self._cells.copy(), loc.est_lat.copy(), loc.est_lon.copy(),
                                   loc.major_km.copy(), loc.minor_km.copy(), loc.angle_deg.copy(), country, suffix,
                                   routes.path_id, self._reasons_fn(decision, self._spoof_denied))
-        jam = self.gps == "jammed"  # evidence: the reported position (none when jammed), the fix, the statistic
-        self.evidence.record(t_s, self.serials_arr, codes, np.where(jam, np.nan, rep_lat),
-                             np.where(jam, np.nan, rep_lon), loc.est_lat, loc.est_lon, loc.major_km, loc.minor_km,
-                             loc.angle_deg, loc.d2, loc.flagged)
+        # Evidence: the position the GPS reported (none when jammed), the network's fix, the test statistic.
+        self.evidence.record(t_s, self.serials_arr, codes, gps_lat, gps_lon, loc.est_lat, loc.est_lon, loc.major_km,
+                             loc.minor_km, loc.angle_deg, loc.d2, loc.flagged)
         self.history.add(SlotRecord(self.slot_index, t_unix, a.satellite.astype(np.int32),
                                     routes.path_id.astype(np.int32), codes.astype(np.int16),
                                     a.reason.astype(np.int8), state.allocated_mbps.astype(np.float32), routes))

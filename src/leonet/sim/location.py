@@ -1,115 +1,170 @@
-"""Network-side location checks: the satellites' range and range-rate measurements of each served terminal
-(``access.verify``) give a position fix; a reported position inconsistent with it twice in a row is flagged."""
+"""Network-side location checks in the living system: what the network measures on each terminal's uplink
+(``access.measure``: clock bias and drift, ephemeris error, ionosphere, troposphere, multipath outliers, the
+terminal's own motion, its altitude) and what it concludes (``access.locate``: the robust fit).
+
+Every terminal that talks to a satellite is measured, served or not: a refused terminal still sends its
+signalling uplink (it must, to be told its disablement code), so the network sees its delay and Doppler too. The
+samples of the last ``window_slots`` slots are kept per terminal (float32 ring buffer; satellite states are
+recomputed from the ephemeris, so only ranges, range-rates and the satellite index are stored). Each terminal is
+judged once per window, staggered over terminals (a share of them each slot), on the whole window:
+
+* the **fit test**: goodness of fit of the measurements to the *reported* position (latitude and longitude
+  pinned, altitude, clock bias and drift and velocity estimated; trimmed χ² with its degrees of freedom,
+  ``locate.robust_fit_statistic``); the statistic kept is −log10 p, inconsistent when p < ``false_alarm``;
+  flagged after two inconsistent windows in a row;
+* the **fix**: the network's own position and 95 % ellipse (``locate.robust_fix``), the evidence shown next to
+  the test and the position used for a terminal that reports none (jammed GPS: position source STARLINK). Computed
+  for every judged terminal when few, else for those without a reported position, flagged or inconsistent ones,
+  and a staggered 1/``REFRESH_WINDOWS`` of the rest.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
+from scipy.stats import chi2
 
-from leonet.access import verify
+from leonet.access import locate, measure
+from leonet.access.verify import Measurements
 from leonet.scenario import LocationCheck
 
-ESTIMATE_ALL_UP_TO = 10_000  # up to this many measured terminals every one gets a fresh fix each slot
-REFRESH_SLOTS = 8  # beyond it, each terminal's fix is refreshed every 8th slot (2 min), or at once when flagged
+FIX_ALL_UP_TO = 500  # up to this many judged terminals in a slot every one also gets a fresh fix
+REFRESH_WINDOWS = 4  # beyond it, a quiet terminal's fix is refreshed every 4th window
+MOVING_KMH = 5.0  # reported speed above which the loose velocity prior applies
+EPHEMERIS = {"operator": measure.EPHEMERIS_OPERATOR, "tle": measure.EPHEMERIS_TLE}
+
+
+def error_model(cfg: LocationCheck) -> measure.ErrorModel:
+    """The measurement model a scenario's ``[location_check]`` asks for."""
+    return measure.ErrorModel(range_noise_m=cfg.range_noise_m, range_rate_noise_mps=cfg.range_rate_noise_mps,
+                              ephemeris_sigma_m=EPHEMERIS[cfg.ephemeris], outlier_prob=cfg.outlier_prob)
 
 
 class LocationChecker:
-    """State per terminal (M,): the network's estimate and its error ellipse, the last χ² statistic, the count of
-    inconsistent checks in a row, and the flag.
+    """State per terminal (M,): the network's estimate and its error ellipse, the last test statistic (−log10 p),
+    the count of inconsistent windows in a row, and the flag."""
 
-    The network's own fix (``verify.estimate`` on this and the previous slot's samples: the position and 95 %
-    ellipse shown to the operator) is computed for every measured terminal when there are few, else for flagged
-    terminals, terminals that report no position, and a staggered 1/``REFRESH_SLOTS`` of the rest each slot. A
-    terminal at rest with a fresh fix is judged by the squared Mahalanobis distance of its reported position from
-    the fix; every other measured terminal by the goodness of fit of the measurements to its reported position
-    (``verify.fit_inconsistent``: both slots' samples at rest, this slot's when moving)."""
-
-    def __init__(self, cfg: LocationCheck, alt_km: np.ndarray, rng: np.random.Generator):
-        m = len(alt_km)
+    def __init__(self, cfg: LocationCheck, n_terminals: int, n_satellites: int, slot_s: float,
+                 rng: np.random.Generator):
+        m, w, k = n_terminals, cfg.window_slots, cfg.samples_per_slot
         self.cfg = cfg
-        self.alt_km = alt_km
         self.rng = rng
+        self.model = error_model(cfg)
+        self.noise = locate.Noise(range_m=cfg.range_noise_m, range_rate_mps=cfg.range_rate_noise_mps)
+        self.threshold = -np.log10(cfg.false_alarm)
+        # The run's persistent draws: each terminal's clock and weather, each satellite's ephemeris error.
+        self.conditions = measure.TerminalConditions.draw(m, self.model, rng)
+        self.ephemeris = measure.EphemerisErrors.draw(n_satellites, self.model, rng)
+        self.offsets_s = np.linspace(0.0, slot_s, k, endpoint=False)
+        self._sat = np.full((w, m), -1, dtype=np.int32)
+        self._range = np.full((w, m, k), np.nan, dtype=np.float32)
+        self._rate = np.full((w, m, k), np.nan, dtype=np.float32)
+        self._t_s = np.full(w, np.nan)  # slot start (s since the run's start) of each ring row
+        self._t_unix = np.full(w, np.nan)
         nan = np.full(m, np.nan)
         self.est_lat, self.est_lon = nan.copy(), nan.copy()
         self.major_km, self.minor_km, self.angle_deg = nan.copy(), nan.copy(), nan.copy()
-        self.d2 = nan.copy()
+        self.d2 = nan.copy()  # the last test statistic, −log10 p (name kept for the views)
         self.inconsistent = np.zeros(m, dtype=np.int64)
         self.flagged = np.zeros(m, dtype=bool)
-        self._prev_idx = np.zeros(0, dtype=np.int64)
-        self._prev: verify.Measurements | None = None
         self._slot = -1
+        self._judged = 0
 
-    def _with_previous(self, idx: np.ndarray, now: verify.Measurements) -> verify.Measurements:
-        """This slot's samples of terminals ``idx`` preceded by their previous slot's (NaN where not measured)."""
-        prev = self._prev
-        pk = 0 if prev is None else prev.range_km.shape[1]
-        sp = np.full((idx.size, pk, 3), np.nan)
-        sv = np.full((idx.size, pk, 3), np.nan)
-        rho = np.full((idx.size, pk), np.nan)
-        rr = np.full((idx.size, pk), np.nan)
-        if prev is not None and self._prev_idx.size:
-            at = np.minimum(np.searchsorted(self._prev_idx, idx), self._prev_idx.size - 1)
-            hit = self._prev_idx[at] == idx
-            sp[hit], sv[hit] = prev.sat_pos_km[at[hit]], prev.sat_vel_km_s[at[hit]]
-            rho[hit], rr[hit] = prev.range_km[at[hit]], prev.range_rate_km_s[at[hit]]
-        return verify.Measurements(np.concatenate([sp, now.sat_pos_km], 1), np.concatenate([sv, now.sat_vel_km_s], 1),
-                                   np.concatenate([rho, now.range_km], 1),
-                                   np.concatenate([rr, now.range_rate_km_s], 1))
+    def _period(self, m: int) -> int:
+        """Slots between two checks of one terminal: the window, longer when a slot could not judge them all."""
+        cap = self.cfg.max_checks_per_slot
+        return max(self.cfg.window_slots, -(-m // cap))
 
-    def check(self, positions: Callable[[np.ndarray], np.ndarray], t_unix_s: float, slot_s: float,
-              x_ecef_km: np.ndarray, sat: np.ndarray, rep_lat: np.ndarray, rep_lon: np.ndarray,
-              speed_kmh: np.ndarray) -> None:
-        """One slot's check. ``positions(t_unix (K,)) -> (K, N, 3)``; sat (M,) serving satellite (−1 none)."""
+    def _record(self, positions, t_s, t_unix_s, x_ecef_km, vel_ecef_km_s, sat) -> None:
+        """This slot's samples of every terminal with a satellite (−1 none) into the ring."""
+        row = self._slot % self.cfg.window_slots
+        self._sat[row] = -1
+        self._range[row] = np.nan
+        self._rate[row] = np.nan
+        self._t_s[row], self._t_unix[row] = t_s, t_unix_s
+        idx = np.flatnonzero(sat >= 0)
+        if idx.size == 0:
+            return
+        sp, sv = self._sat_states(positions, t_unix_s)
+        s = sat[idx]
+        meas, _ = measure.simulate(x_ecef_km[idx], vel_ecef_km_s[idx], np.transpose(sp[:, s], (1, 0, 2)),
+                                   np.transpose(sv[:, s], (1, 0, 2)), self.offsets_s, self.model, self.rng,
+                                   sat_id=np.broadcast_to(s[:, None], (idx.size, self.offsets_s.size)),
+                                   conditions=self.conditions.take(idx), ephemeris=self.ephemeris, clock_t0_s=t_s)
+        self._sat[row, idx] = s
+        self._range[row, idx] = meas.range_km
+        self._rate[row, idx] = meas.range_rate_km_s
+
+    def _sat_states(self, positions, t_unix_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """True satellite positions and velocities (K, N, 3) at this slot's sample times."""
+        times = t_unix_s + self.offsets_s
+        return positions(times), (positions(times + 0.5) - positions(times - 0.5))
+
+    def _window(self, idx: np.ndarray, positions, t_s: float) -> Measurements:
+        """The ring's samples of terminals idx as measurements with the believed ephemeris; times relative to this
+        slot's start (the reported position's instant)."""
+        w, k = self.cfg.window_slots, self.offsets_s.size
+        rows = [r for r in range(w) if np.isfinite(self._t_s[r])]
+        sp = np.full((idx.size, len(rows) * k, 3), np.nan)
+        sv = np.full_like(sp, np.nan)
+        t = np.empty(len(rows) * k)
+        for j, r in enumerate(rows):  # at most window_slots rows, each vectorised over terminals
+            pos, vel = self._sat_states(positions, self._t_unix[r])
+            s = self._sat[r, idx]
+            have = s >= 0
+            cols = slice(j * k, (j + 1) * k)
+            true_p = np.transpose(pos[:, s[have]], (1, 0, 2))
+            true_v = np.transpose(vel[:, s[have]], (1, 0, 2))
+            sp[have, cols], sv[have, cols] = self.ephemeris.believed(true_p, true_v, s[have][:, None])
+            t[cols] = self._t_s[r] - t_s + self.offsets_s
+        rng_km = np.concatenate([self._range[r, idx] for r in rows], axis=1).astype(float)
+        rate = np.concatenate([self._rate[r, idx] for r in rows], axis=1).astype(float)
+        return Measurements(sp, sv, rng_km, rate, t_s=np.broadcast_to(t, rng_km.shape))
+
+    def check(self, positions: Callable[[np.ndarray], np.ndarray], t_s: float, t_unix_s: float,
+              x_ecef_km: np.ndarray, vel_ecef_km_s: np.ndarray, sat: np.ndarray, rep_lat: np.ndarray,
+              rep_lon: np.ndarray, speed_kmh: np.ndarray) -> None:
+        """One slot. ``positions(t_unix (K,)) -> (K, N, 3)``; x/vel (M, 3) true state; sat (M,) the satellite
+        that hears each terminal (−1 none); rep_lat/rep_lon (M,) what the terminal reports (NaN: nothing)."""
         cfg = self.cfg
         self._slot += 1
         if not cfg.enabled:
             return
-        idx = np.flatnonzero(sat >= 0)
-        k = cfg.samples_per_slot
-        if idx.size == 0:
-            self._prev, self._prev_idx = None, idx
+        self._record(positions, t_s, t_unix_s, x_ecef_km, vel_ecef_km_s, sat)
+        m = sat.size
+        due = np.flatnonzero(((np.arange(m) + self._slot) % self._period(m) == 0) & (sat >= 0))
+        if self._slot + 1 < min(2, cfg.window_slots) or due.size == 0:
+            return  # wait for at least two slots of samples before the first judgement
+        meas = self._window(due, positions, t_s)
+        enough = np.isfinite(meas.range_km).sum(axis=1) >= 6
+        due, meas = due[enough], _rows(meas, enough)
+        if due.size == 0:
             return
-        times = t_unix_s + np.linspace(0, slot_s, k, endpoint=False)
-        pos = positions(times)[:, sat[idx]]  # (K, S, 3)
-        vel = positions(times + 0.5)[:, sat[idx]] - positions(times - 0.5)[:, sat[idx]]
-        sp = np.transpose(pos, (1, 0, 2))
-        sv = np.transpose(vel, (1, 0, 2))
-        now = verify.simulate(x_ecef_km[idx], sp, sv, cfg.range_noise_m, cfg.range_rate_noise_mps, self.rng)
-        both = self._with_previous(idx, now)
-        self._prev, self._prev_idx = now, idx
-        # A terminal at rest is judged on both slots' samples; a moving one on this slot's alone.
-        still = speed_kmh[idx] < 5.0
-        current = np.arange(both.range_km.shape[1]) >= both.range_km.shape[1] - k
-        keep = still[:, None] | current[None, :]
-        judged = verify.Measurements(both.sat_pos_km, both.sat_vel_km_s, np.where(keep, both.range_km, np.nan),
-                                     np.where(keep, both.range_rate_km_s, np.nan))
-        flag, stat = verify.fit_inconsistent(judged, rep_lat[idx], rep_lon[idx], self.alt_km[idx],
-                                             cfg.range_noise_m, cfg.range_rate_noise_mps)
-        # The network's own fix: all when few, else the flagged, those without a reported position, and a
-        # staggered share of the rest.
-        if idx.size <= ESTIMATE_ALL_UP_TO:
-            fix_sel = np.ones(idx.size, dtype=bool)
+        self._judged += due.size
+        moving = speed_kmh[due] > MOVING_KMH
+        alt0 = np.full(due.size, cfg.altitude_prior_km)
+        stat, dof = locate.robust_fit_statistic(meas, rep_lat[due], rep_lon[due], alt0, moving, self.noise)
+        with np.errstate(invalid="ignore"):
+            logp = -np.log10(np.maximum(chi2.sf(stat, dof), 1e-300))
+        flag = np.isfinite(logp) & (logp > self.threshold)
+        # Flag only after two inconsistent windows in a row (one bad check is not evidence).
+        count = np.where(flag, self.inconsistent[due] + 1, np.where(np.isfinite(logp), 0, self.inconsistent[due]))
+        self.inconsistent[due] = count
+        self.flagged[due] = count >= 2
+        self.d2[due] = logp
+        if due.size <= FIX_ALL_UP_TO:
+            want = np.ones(due.size, dtype=bool)
         else:
-            fix_sel = (self.flagged[idx] | ~np.isfinite(rep_lat[idx]) | ((idx + self._slot) % REFRESH_SLOTS == 0))
-        have = fix_sel & (np.isfinite(both.range_km).sum(axis=1) >= 3)
-        if have.any():
-            sub = verify.Measurements(both.sat_pos_km[have], both.sat_vel_km_s[have], both.range_km[have],
-                                      both.range_rate_km_s[have])
-            fix = verify.estimate(sub, self.alt_km[idx[have]], cfg.range_noise_m, cfg.range_rate_noise_mps)
-            j = idx[have]
+            want = (~np.isfinite(rep_lat[due]) | (count > 0)
+                    | ((due // self._period(m) + self._slot) % REFRESH_WINDOWS == 0))
+        if want.any():
+            fix = locate.robust_fix(_rows(meas, want), alt0[want], moving[want], self.noise)
+            j = due[want]
             self.est_lat[j], self.est_lon[j] = fix.lat_deg, fix.lon_deg
             self.major_km[j], self.minor_km[j], self.angle_deg[j] = fix.major_km, fix.minor_km, fix.angle_deg
-            # A terminal at rest with a fresh fix is judged by the squared Mahalanobis distance of its reported
-            # position from the fix (χ², 2 dof, ``chi2_threshold``); the others keep the goodness-of-fit test.
-            mflag, d2 = verify.inconsistent(fix, rep_lat[j], rep_lon[j], cfg.chi2_threshold)
-            use = still[have] & np.isfinite(d2)
-            pos = np.flatnonzero(have)[use]
-            flag[pos], stat[pos] = mflag[use], d2[use]
-        # Flag only after two inconsistent checks in a row (one bad check is not evidence); keep the flag while
-        # no new check arrives (a denied terminal is not measured).
-        count = self.inconsistent[idx]
-        count = np.where(flag, count + 1, np.where(np.isfinite(stat), 0, count))
-        self.inconsistent[idx] = count
-        self.flagged[idx] = count >= 2
-        self.d2[idx] = stat
+
+
+def _rows(meas: Measurements, sel: np.ndarray) -> Measurements:
+    return Measurements(meas.sat_pos_km[sel], meas.sat_vel_km_s[sel], meas.range_km[sel], meas.range_rate_km_s[sel],
+                        t_s=None if meas.t_s is None else np.asarray(meas.t_s)[sel])

@@ -41,13 +41,13 @@ def terminal_specs(pop: PopulationArrays) -> list[TerminalSpec]:
     out = []
     cols = zip(pop.serial.tolist(), pop.lat0_deg.tolist(), pop.lon0_deg.tolist(), pop.lat1_deg.tolist(),
                pop.lon1_deg.tolist(), pop.speed_kmh.tolist(), moving.tolist(), pop.gps.tolist(),
-               pop.spoof_lat_deg.tolist(), pop.spoof_lon_deg.tolist(), strict=True)
-    for s, la, lo, la1, lo1, v, mv, g, sla, slo in cols:
+               pop.spoof_lat_deg.tolist(), pop.spoof_lon_deg.tolist(), pop.active_from_s.tolist(), strict=True)
+    for s, la, lo, la1, lo1, v, mv, g, sla, slo, act in cols:
         out.append(TerminalSpec.model_construct(
             serial=s, lat_deg=la, lon_deg=lo, alt_m=0.0,
             track=[Waypoint.model_construct(lat_deg=la1, lon_deg=lo1)] if mv else [], speed_kmh=v if mv else 0.0,
             loop=True, gps=GPS_KINDS[g], spoof_lat_deg=None if np.isnan(sla) else sla,
-            spoof_lon_deg=None if np.isnan(slo) else slo, demand_mbps=50.0, label=""))
+            spoof_lon_deg=None if np.isnan(slo) else slo, demand_mbps=50.0, active_from_s=act, label=""))
     return out
 
 
