@@ -41,24 +41,32 @@ def atomic_path(target: str | Path):
 _CSV_SPECIAL = tuple(map(ord, ',"\r\n'))
 
 
-def _csv_quoting(table: pa.Table) -> str:
-    """'none' (plain, like the csv module's minimal quoting for our data) unless a string needs quotes.
+def _needs_quotes(chunk: pa.Array) -> bool:
+    """Whether any value of a string array holds a comma, quote or line break (looks at its value buffer)."""
+    if len(chunk) == chunk.null_count:
+        return False
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+    data = chunk.buffers()[2]
+    if data is None:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
+    return any((raw == ch).any() for ch in _CSV_SPECIAL)
 
-    Looks at the bytes of each string column's value buffer, not row by row."""
-    for column in table.columns:
-        if not pa.types.is_string(column.type):
-            continue
-        for chunk in column.chunks:
-            if len(chunk) == chunk.null_count:
+
+def _csv_quoting(table: pa.Table) -> tuple[str, pa.Table]:
+    """'none' (plain, like the csv module's minimal quoting for our data) unless a string needs quotes; and the
+    table to write. Dictionary-encoded string columns are written as their values; their dictionary is looked at
+    (if it has a value that needs quotes, the column is decoded and its used values decide, as for strings)."""
+    for i, column in enumerate(table.columns):
+        if pa.types.is_dictionary(column.type) and pa.types.is_string(column.type.value_type):
+            if any(_needs_quotes(chunk.dictionary) for chunk in column.chunks):
+                column = column.cast(pa.string())
+                table = table.set_column(i, table.field(i).name, column)
+            else:
                 continue
-            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
-            data = chunk.buffers()[2]
-            if data is None:
-                continue
-            raw = np.frombuffer(data, dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
-            if any((raw == ch).any() for ch in _CSV_SPECIAL):
-                return "needed"
-    return "none"
+        if pa.types.is_string(column.type) and any(_needs_quotes(chunk) for chunk in column.chunks):
+            return "needed", table
+    return "none", table
 
 
 class _Prefetch:
@@ -122,13 +130,19 @@ def write_tables(target: str | Path, tables: Iterable[pa.Table], *, background: 
         try:
             for table in source:
                 if parquet:
-                    writer = writer or pq.ParquetWriter(sink, table.schema, **(parquet_options or {}))
+                    if writer is None:
+                        # Dictionary-encoded columns are written as such; without the Arrow schema in the file
+                        # they read back as plain strings, as if strings had been written.
+                        encoded = any(pa.types.is_dictionary(f.type) for f in table.schema)
+                        writer = pq.ParquetWriter(sink, table.schema, **(parquet_options or {}),
+                                                  **({"store_schema": False} if encoded else {}))
                     writer.write_table(table)
                 else:
                     if rows == 0 and writer is None:
                         sink.write((",".join(table.column_names) + "\n").encode())
                         writer = True
-                    options = pacsv.WriteOptions(include_header=False, quoting_style=_csv_quoting(table))
+                    quoting, table = _csv_quoting(table)
+                    options = pacsv.WriteOptions(include_header=False, quoting_style=quoting)
                     pacsv.write_csv(table, sink, write_options=options)
                 rows += table.num_rows
         finally:

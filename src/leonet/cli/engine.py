@@ -83,7 +83,7 @@ def routes(
             task = bar.add_task("routes", total=job.grid.count)
             rows = write_tables(out, iter_route_chunks(job, chunk_steps, use_dask=dask, scheduler=scheduler,
                                                        workers=workers,
-                                                       progress=lambda n: bar.advance(task, n)),
+                                                       progress=lambda n: bar.advance(task, n), dictionary=True),
                                 parquet_options=ROUTES_PARQUET)
         if forwarding_out is not None:
             from leonet.network.latency import forwarding_chunk

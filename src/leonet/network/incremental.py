@@ -32,6 +32,28 @@ import numpy as np
 MIN_LINK_KM = 1e-9  # as graph.py: zero-length links keep a tiny positive weight
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (as ``np.unique``, which in NumPy 2.3+ hashes and is ~4× slower on these arrays)."""
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if a.size else a
+
+
+def _isin(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """As ``np.isin``, by binary search in the sorted distinct values of ``b``."""
+    b = _unique(b)
+    if b.size == 0:
+        return np.zeros(a.shape, dtype=bool)
+    return b[np.minimum(np.searchsorted(b, a), b.size - 1)] == a
+
+
+def _unique_first(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and the index of each one's first occurrence (``np.unique(a, return_index=True)``)."""
+    order = np.argsort(a, kind="stable")
+    a = a[order]
+    first = np.concatenate(([True], a[1:] != a[:-1])) if a.size else np.zeros(0, dtype=bool)
+    return a[first], order[first]
+
+
 class IncrementalRouter:
     """Shortest paths from ground nodes ``sources`` (S,) to every node, step after step.
 
@@ -258,7 +280,7 @@ class IncrementalRouter:
             flat_level[frontier] = flat_level[parent] + 1
             # children: ISL neighbours and receiving copies whose predecessor is this satellite
             kid, par = self._out_entries(frontier)[:3:2]
-            frontier = np.unique(kid[flat_p[kid] == par])
+            frontier = _unique(kid[flat_p[kid] == par])
         else:
             raise RuntimeError("predecessor cycle in a shortest-path tree")
         if raised:
@@ -276,10 +298,10 @@ class IncrementalRouter:
         batches, pos = self._batches, self._pos
         scratch = self.v * s
         if raised:
-            ent, first = np.unique(np.concatenate(raised), return_index=True)
+            ent, first = _unique_first(np.concatenate(raised))
             old = np.concatenate(old_levels)[first]
             new = flat_level[ent]
-            for lv in np.unique(old[old >= 1]).tolist():  # vacate the old slots
+            for lv in _unique(old[old >= 1]).tolist():  # vacate the old slots
                 at = pos[ent[old == lv]]
                 batches[lv][0][at] = scratch
                 batches[lv][1][at] = scratch
@@ -287,7 +309,7 @@ class IncrementalRouter:
                 self._holes += at.size
             while len(batches) <= int(new.max()):
                 batches.append([np.zeros(0, np.int64)] * 3 + [0])
-            for lv in np.unique(new).tolist():  # append to the new levels (arrays grow by doubling)
+            for lv in _unique(new).tolist():  # append to the new levels (arrays grow by doubling)
                 add = ent[new == lv]
                 level = batches[lv]
                 size = level[3]
@@ -307,7 +329,7 @@ class IncrementalRouter:
         else:
             stay = moved
         lvs = flat_level[stay]
-        for lv in np.unique(lvs[lvs >= 1]).tolist():  # same level, new parent: patch in place
+        for lv in _unique(lvs[lvs >= 1]).tolist():  # same level, new parent: patch in place
             x = stay[lvs == lv]
             batches[lv][1][pos[x]] = flat_p[x] * s + x % s
             batches[lv][2][pos[x]] = flat_e[x]
@@ -339,18 +361,18 @@ class IncrementalRouter:
         """Entries whose in-edges do not certify the tree: reachable ones with more than one in-edge as short as
         the tree's (a better edge, or a tie), unreachable ones with any finite in-edge."""
         n, g, e, s = self.n, self.g, self.e, self.s
-        d = self.dist
-        finite = np.isfinite(d)
-        thr = np.where(finite, d, 1e300)
+        d = thr = self.dist
+        # An in-edge "hits" when D[u] + w ≤ D[v]. For an unreachable v (D = inf) every in-edge hits, finite or
+        # not, so such entries are flagged whenever they have in-edges (rare; the repair finds nothing to do).
         count = np.zeros((self.v, s), dtype=np.int16)
         # satellites: ISL in-edges
         buf = np.empty((n, s))
         hit = np.empty((n, s), dtype=bool)
+        wj = np.where(self.nbr_eid >= 0, w[np.maximum(self.nbr_eid, 0)], np.inf)  # (N, K)
+        nbr = np.maximum(self.nbr, 0)
         for j in range(self.nbr.shape[1]):
-            u = self.nbr[:, j]
-            wj = np.where(u >= 0, w[np.maximum(self.nbr_eid[:, j], 0)], np.inf)
-            np.take(d, np.maximum(u, 0), axis=0, out=buf)
-            np.add(buf, wj[:, None], out=buf)
+            np.take(d, nbr[:, j], axis=0, out=buf)
+            np.add(buf, wj[:, j, None], out=buf)
             np.less_equal(buf, thr[:n], out=hit)
             count[:n] += hit
         # satellites: uplink from the source's own ground node (D' = 0 at the root); one per (satellite, source)
@@ -365,33 +387,33 @@ class IncrementalRouter:
             hits = (d[si] + w_down[:, None]) <= thr[n + g + gi]
             starts = np.flatnonzero(np.concatenate([[True], gi[1:] != gi[:-1]]))
             count[n + g + gi[starts]] += np.add.reduceat(hits, starts, axis=0, dtype=np.int16)
-        bad = np.where(finite, count != 1, count > 0)
+        bad = count != np.isfinite(d)  # reachable: exactly the tree edge hits; unreachable: none does
         bad[n:n + g] = False
         return np.flatnonzero(bad.ravel()), (gi, si, w_down, up)
 
     def _settle(self, w: np.ndarray, links: tuple, seen: list[np.ndarray], levels: bool) -> np.ndarray:
         s = self.s
         # Canonical predecessor of every node whose in-edges were looked at, from its complete set of in-edges.
-        target, value, parent, eid = self._in_candidates(np.unique(np.concatenate(seen)), w, links)
+        target, value, parent, eid = self._in_candidates(_unique(np.concatenate(seen)), w, links)
         flat_d, flat_p, flat_e = self.dist.reshape(-1), self.pred.reshape(-1), self.pred_eid.reshape(-1)
         order = np.lexsort((parent, flat_d[parent * s + target % s], value, target))
         target, value, parent, eid = target[order], value[order], parent[order], eid[order]
         first = np.concatenate([[True], target[1:] != target[:-1]]) if target.size else target.astype(bool)
         target, value, parent, eid = target[first], value[first], parent[first], eid[first]
         unconverged = value < flat_d[target]
-        fix = (value == flat_d[target]) & (flat_e[target] != eid)
+        fix = (value == flat_d[target]) & (flat_e[target] != eid) & (value < np.inf)
         flat_p[target[fix]] = parent[fix]
         flat_e[target[fix]] = eid[fix]
         self._moved.append(target[fix])
         if not levels:  # first step: the caller sets the levels; every entry is new (``moved`` is None)
             self._moved = []
-            return np.unique(target[unconverged] % s)
-        moved = np.unique(np.concatenate(self._moved))
+            return _unique(target[unconverged] % s)
+        moved = _unique(np.concatenate(self._moved))
         self._update_levels(moved)
         self._moved = []
         if self.moved is not None:
-            self.moved = np.union1d(self.moved, moved)
-        return np.unique(target[unconverged] % s)
+            self.moved = _unique(np.concatenate([self.moved, moved]))
+        return _unique(target[unconverged] % s)
 
     def _out_table(self, gi: np.ndarray, si: np.ndarray) -> None:
         """This step's out-edges of every satellite, (N, K + D) padded with −1: the K ISL neighbours, then the
@@ -436,12 +458,12 @@ class IncrementalRouter:
             eid = self.nbr_eid[v[ok], j]
             parts.append((v[ok] * s + c[ok], d[u[ok], c[ok]] + w[eid], u[ok], eid))
         key = us * s + ur  # uplinks from each source's own ground node
-        want = np.isin(key, v * s + c)
+        want = _isin(key, v * s + c)
         eid = 2 * e + ug[want] * n + us[want]
         parts.append((key[want], w[eid], n + ug[want], eid))
         rv, rc = fv[~sat] - n - g, fs[~sat]  # downlinks into receiving copies
         if rv.size:
-            sel = np.flatnonzero(np.isin(gi, rv))
+            sel = np.flatnonzero(_isin(gi, rv))
             pi, fi = np.nonzero(gi[sel][:, None] == rv[None, :])
             pg, ps = gi[sel][pi], si[sel][pi]
             eid = 2 * e + g * n + pg * n + ps
@@ -464,7 +486,7 @@ class IncrementalRouter:
             return target
         np.minimum.at(flat_d, target, value)
         win = np.flatnonzero(value == flat_d[target])
-        target, first = np.unique(target[win], return_index=True)  # the first shortest candidate of each target
+        target, first = _unique_first(target[win])  # the first shortest candidate of each target
         pick = win[first]
         self._moved.append(target[flat_p[target] != parent[pick]])
         flat_p[target] = parent[pick]

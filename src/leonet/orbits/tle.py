@@ -71,8 +71,16 @@ def _jd_to_datetime(jd: float, fr: float) -> datetime:
     return base + timedelta(days=(jd - 2_451_545.0) + fr)
 
 
+# Checksum digits: each digit counts its value, '-' counts 1, anything else 0 (the mapping, then one byte sum).
+_CHECKSUM_MAP = {i: "0" for i in range(128)} | {ord(c): c for c in "0123456789"} | {ord("-"): "1"}
+
+
 def _checksum(line: str) -> int:
-    return sum(int(c) if c.isdigit() else (1 if c == "-" else 0) for c in line[:68]) % 10
+    text = line[:68]
+    if not text.isascii():  # Unicode digits count their value too
+        return sum(int(c) if c.isdigit() else (1 if c == "-" else 0) for c in text) % 10
+    digits = text.translate(_CHECKSUM_MAP).encode("ascii")
+    return (sum(digits) - ord("0") * len(digits)) % 10
 
 
 def _check_line(line: str, number: str, where: str, lineno: int) -> None:
