@@ -86,6 +86,7 @@ class EdgeMiddleware:
         self.authenticator_of = authenticator_of  # () → Authenticator (built with the app's store)
         self.routes_of = routes_of  # () → the OpenAPI document, to answer 405 for a method a path does not have
         self._methods: list | None = None
+        self._allowed: dict[str, set[str]] = {}
         self.in_flight = 0
         self.waiting = 0
         self.streams = 0
@@ -103,7 +104,12 @@ class EdgeMiddleware:
             return await self.app(scope, receive, send)
         if self._methods is None:
             self._methods = method_table(self.routes_of())
-        allowed = allowed_methods(self._methods, path)
+        allowed = self._allowed.get(path)
+        if allowed is None:  # one regex per documented path: remembered per request path (bounded)
+            allowed = allowed_methods(self._methods, path)
+            if len(self._allowed) >= 4096:
+                self._allowed.clear()
+            self._allowed[path] = allowed
         if allowed and scope.get("method", "GET") not in allowed:  # before authentication: no key needed to learn it
             return await _send_json(send, 405, f"method {scope.get('method')} is not allowed on {path}",
                                     {"Allow": ", ".join(sorted(allowed))})
