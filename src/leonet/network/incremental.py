@@ -447,27 +447,30 @@ class IncrementalRouter:
         [target flat, candidate distance D[parent] + w, parent node, edge id]."""
         n, g, e, s = self.n, self.g, self.e, self.s
         gi, si, w_down, (ug, us, ur) = links
-        d = self.dist
-        fv, fs = flats // s, flats % s
-        parts = []
+        flat_d = self.dist.reshape(-1)
+        fv = flats // s
         sat = fv < n
-        v, c = fv[sat], fs[sat]
-        for j in range(self.nbr.shape[1]):
-            u = self.nbr[v, j]
-            ok = u >= 0
-            eid = self.nbr_eid[v[ok], j]
-            parts.append((v[ok] * s + c[ok], d[u[ok], c[ok]] + w[eid], u[ok], eid))
+        target = flats[sat]
+        v, c = fv[sat], target % s
+        node = self.nbr[v]  # (m, K) ISL in-neighbours
+        ok = node >= 0
+        row = np.nonzero(ok)[0]
+        u, eid = node[ok], self.nbr_eid[v][ok]
+        parts = [(target[row], flat_d[u * s + c[row]] + w[eid], u, eid)]
         key = us * s + ur  # uplinks from each source's own ground node
-        want = _isin(key, v * s + c)
+        want = _isin(key, target)
         eid = 2 * e + ug[want] * n + us[want]
         parts.append((key[want], w[eid], n + ug[want], eid))
-        rv, rc = fv[~sat] - n - g, fs[~sat]  # downlinks into receiving copies
-        if rv.size:
-            sel = np.flatnonzero(_isin(gi, rv))
-            pi, fi = np.nonzero(gi[sel][:, None] == rv[None, :])
-            pg, ps = gi[sel][pi], si[sel][pi]
+        recv = flats[~sat]  # downlinks into receiving copies: the pairs of each ground node are contiguous in gi
+        if recv.size:
+            rv, rc = recv // s - n - g, recv % s
+            lo, hi = np.searchsorted(gi, rv, "left"), np.searchsorted(gi, rv, "right")
+            cnt = hi - lo
+            fi = np.repeat(np.arange(rv.size), cnt)
+            k = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + lo[fi]
+            pg, ps = gi[k], si[k]
             eid = 2 * e + g * n + pg * n + ps
-            parts.append(((n + g + rv[fi]) * s + rc[fi], d[ps, rc[fi]] + w_down[sel][pi], ps, eid))
+            parts.append((recv[fi], flat_d[ps * s + rc[fi]] + w_down[k], ps, eid))
         return [np.concatenate(x) for x in zip(*parts, strict=True)]
 
     def _out_candidates(self, flats: np.ndarray, w: np.ndarray) -> list[np.ndarray]:
