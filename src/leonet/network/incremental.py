@@ -368,9 +368,11 @@ class IncrementalRouter:
         """Entries whose in-edges do not certify the tree: reachable ones with more than one in-edge as short as
         the tree's (a better edge, or a tie), unreachable ones with any finite in-edge."""
         n, g, e, s = self.n, self.g, self.e, self.s
-        d = thr = self.dist
-        # An in-edge "hits" when D[u] + w ≤ D[v]. For an unreachable v (D = inf) every in-edge hits, finite or
-        # not, so such entries are flagged whenever they have in-edges (rare; the repair finds nothing to do).
+        d = self.dist
+        finite = np.isfinite(d)
+        # An in-edge "hits" when D[u] + w ≤ D[v]; for an unreachable v, when D[u] + w is finite. (Unreachable
+        # entries are common: a shell with no satellite in view of a source, ISLs staying within shells.)
+        thr = np.where(finite, d, 1e300)
         count = np.zeros((self.v, s), dtype=np.int16)
         # satellites: ISL in-edges
         buf = np.empty((n, s))
@@ -394,7 +396,7 @@ class IncrementalRouter:
             hits = (d[si] + w_down[:, None]) <= thr[n + g + gi]
             starts = np.flatnonzero(np.concatenate([[True], gi[1:] != gi[:-1]]))
             count[n + g + gi[starts]] += np.add.reduceat(hits, starts, axis=0, dtype=np.int16)
-        bad = count != np.isfinite(d)  # reachable: exactly the tree edge hits; unreachable: none does
+        bad = count != finite  # reachable: exactly the tree edge hits; unreachable: none does
         bad[n:n + g] = False
         return np.flatnonzero(bad.ravel()), (gi, si, w_down, up)
 
