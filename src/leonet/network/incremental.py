@@ -92,6 +92,7 @@ class IncrementalRouter:
         self._batches: list | None = None  # per level ≥ 1: [entries, parent entries, edge ids]; None: rebuild
         self.moved: np.ndarray | None = None  # see step_raw
         self._w: np.ndarray | None = None  # edge weights (see _weights)
+        self._best: np.ndarray | None = None  # scratch for _settle, all inf between calls
         self._w_set = np.zeros(0, dtype=np.int64)
 
     # ---- one step -------------------------------------------------------------------------------------------
@@ -405,6 +406,13 @@ class IncrementalRouter:
         # Canonical predecessor of every node whose in-edges were looked at, from its complete set of in-edges.
         target, value, parent, eid = self._in_candidates(_unique(np.concatenate(seen)), w, links)
         flat_d, flat_p, flat_e = self.dist.reshape(-1), self.pred.reshape(-1), self.pred_eid.reshape(-1)
+        # Only each target's shortest candidates can win: keep those (a scatter-min), then order the few ties.
+        if self._best is None:
+            self._best = np.full(self.v * s, np.inf)
+        np.minimum.at(self._best, target, value)
+        shortest = value == self._best[target]
+        self._best[target] = np.inf
+        target, value, parent, eid = target[shortest], value[shortest], parent[shortest], eid[shortest]
         order = np.lexsort((parent, flat_d[parent * s + target % s], value, target))
         target, value, parent, eid = target[order], value[order], parent[order], eid[order]
         first = np.concatenate([[True], target[1:] != target[:-1]]) if target.size else target.astype(bool)
