@@ -317,12 +317,12 @@ class IncrementalRouter:
                 self._holes += at.size
             while len(batches) <= int(new.max()):
                 batches.append([np.zeros(0, np.int64)] * 3 + [0])
-            for lv in _unique(new).tolist():  # append to the new levels (arrays grow by doubling)
+            for lv in _unique(new).tolist():  # append to the new levels (arrays grow by a quarter)
                 add = ent[new == lv]
                 level = batches[lv]
                 size = level[3]
                 if size + add.size > level[0].size:
-                    cap = max(2 * (size + add.size), 64)
+                    cap = (size + add.size) * 5 // 4 + 64
                     level[:3] = [np.concatenate([a[:size], np.zeros(cap - size, np.int64)]) for a in level[:3]]
                     level[0][size:] = scratch
                     level[1][size:] = scratch
