@@ -20,6 +20,12 @@ def _need(env: str, what: str) -> str:
     return value
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _state_dir(tmp_path_factory):
+    """PostgreSQL stores' audit checkpoints (default under $XDG_STATE_HOME) go to a throwaway directory, not ~."""
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """SQLAlchemy URL of a real, throwaway PostgreSQL server."""

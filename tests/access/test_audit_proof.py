@@ -64,6 +64,25 @@ def test_deleted_tail_is_detected(store):
     assert r.exit_code == 1 and f"records {last}..{last} deleted" in r.output
 
 
+def test_postgresql_has_a_default_checkpoint_outside_the_database(pg_url, tmp_path, monkeypatch):
+    from tests.api.conftest import _pg_database
+
+    monkeypatch.delenv("LEONET_AUDIT_CHECKPOINT", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    url = _pg_database(pg_url)
+    with tx.write(open_store(url)) as session:
+        seed.load_example(session)
+    files = list((tmp_path / "state" / "leonet").glob("audit-head-*.json"))
+    assert len(files) == 1 and url.rsplit("/", 1)[-1] in files[0].name
+    r = _verify(url)
+    assert r.exit_code == 0 and "checkpoint matches" in r.output, r.output
+    with tx.write(open_store(url)) as s:
+        last = s.execute(select(AuditRecord.seq).order_by(AuditRecord.seq.desc())).scalars().first()
+        s.execute(text(f"DELETE FROM audit_log WHERE seq = {last}"))
+    r = _verify(url)
+    assert r.exit_code == 1 and f"records {last}..{last} deleted" in r.output, r.output
+
+
 def test_rewritten_and_rechained_history_is_detected(store):
     with open_store(store).begin() as s:
         rows = s.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars().all()

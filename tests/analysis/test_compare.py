@@ -4,12 +4,14 @@ gives the expected ordering of leakage and collateral; Dask and the serial path 
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from leonet.access import seed
+from leonet.access.reconcile import reconcile
 from leonet.analysis.compare import compare, run_policy
 from leonet.analysis.policyfile import apply_policy, load_policy, parse_policy, select_serials
 from leonet.analysis.scoring import score
@@ -44,17 +46,51 @@ def test_apply_replaces_zones_and_resolves_selectors(tmp_path):
     sessions = open_store(f"sqlite:///{tmp_path / 'a.sqlite'}")
     with sessions.begin() as s:
         seed.load_example(s)
+    with sessions() as s:
+        before = {z.id: z.name for z in s.execute(select(Zone)).scalars()}
+        listed_before = s.execute(select(func.count()).select_from(WhitelistEntry)).scalar_one()
     with sessions.begin() as s:
         out = apply_policy(s, load_policy("whitelist_only"))
     with sessions() as s:
-        assert [z.name for z in s.execute(select(Zone)).scalars()] == ["Ukraine whitelist-only region (illustrative)"]
-        n = s.execute(select(func.count()).select_from(WhitelistEntry)).scalar_one()
+        now = datetime.now(UTC)
+        zones = s.execute(select(Zone).order_by(Zone.id)).scalars().all()
+        in_force = [z.name for z in zones if z.valid_to is None or z.valid_to.replace(tzinfo=UTC) > now]
+        assert in_force == ["Ukraine whitelist-only region (illustrative)"]
+        # the replaced zones and whitelist entries are ended, never deleted: same rows, a validity end; a name the
+        # new policy reuses moves to a dated one
+        old = {z.id: z for z in zones if z.id in before}
+        assert set(old) == set(before) and all(z.valid_to is not None for z in old.values())
+        assert all(z.name == before[i] or z.name.startswith(f"{before[i]} (ended ") for i, z in old.items())
+        assert any(z.name != before[i] for i, z in old.items())
+        assert s.execute(select(func.count()).select_from(WhitelistEntry)
+                         .where(WhitelistEntry.valid_to.is_not(None))).scalar_one() == listed_before
+        n = s.execute(select(func.count()).select_from(WhitelistEntry)
+                      .where(WhitelistEntry.valid_to.is_(None))).scalar_one()
+        assert reconcile(s) == []  # the audit log replays to exactly these rows
         assert out == {"policy": "whitelist-only region", "zones": 1, "whitelisted": n, "zones_removed": 3,
                        "location_check": "monitor"}
         rule = load_policy("whitelist_only").whitelist[0]
         every = select_serials(s, rule.model_copy(update={"registered_fraction": 1.0}))
         assert set(select_serials(s, rule)) <= set(every) and "ut-grey-01" not in every  # AE account
         assert select_serials(s, rule) == select_serials(s, rule)
+
+
+def test_applying_the_same_policy_twice_ends_the_first_and_keeps_its_name_free(tmp_path):
+    sessions = open_store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    with sessions.begin() as s:
+        seed.load_example(s)
+    for _ in range(2):
+        with sessions.begin() as s:
+            apply_policy(s, load_policy("front_line_blocked"))
+    with sessions() as s:
+        zones = s.execute(select(Zone).order_by(Zone.id)).scalars().all()
+        now = datetime.now(UTC)
+        in_force = [z for z in zones if z.valid_to is None or z.valid_to.replace(tzinfo=UTC) > now]
+        names = [z.name for z in load_policy("front_line_blocked").zones]
+        assert sorted(z.name for z in in_force) == sorted(names)
+        renamed = [z for z in zones if z not in in_force and " (ended " in z.name]
+        assert len(renamed) == len(names) and all(z.valid_to is not None for z in renamed)
+        assert reconcile(s) == []
 
 
 def test_scores_from_hand_made_arrays():

@@ -3,13 +3,14 @@ rotation of the bootstrap key), readiness and the edge limits (401 before the bo
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from leonet.api.app import create_app
-from leonet.store.models import AuditRecord
+from leonet.store.models import AuditRecord, WebSession
 from leonet.store.session import open_store
 
 from .conftest import ADMIN, auth, new_key
@@ -33,6 +34,23 @@ def test_session_cookie_login_whoami_csrf_and_logout(client):
     assert client.request("DELETE", "/api/v1/session", headers={"X-Requested-With": "leonet"}).status_code == 200
     client.cookies.clear()
     assert client.get("/api/v1/zones").status_code == 401
+
+
+def test_a_session_outlives_a_restart_and_is_stored_hashed(client, store_url):
+    r = client.post("/api/v1/session", headers=auth(ADMIN))
+    token = r.cookies["leonet_session"]
+    with TestClient(create_app(store_url)) as restarted:  # a new server process on the same store
+        restarted.cookies.set("leonet_session", token)
+        assert restarted.get("/api/v1/session").json()["role"] == "admin"
+        assert restarted.request("DELETE", "/api/v1/session", headers={"X-Requested-With": "leonet"}).status_code \
+            == 200
+    with open_store(store_url)() as s:
+        rows = s.execute(select(WebSession)).scalars().all()
+        assert [r.token_hash for r in rows] == [hashlib.sha256(token.encode()).hexdigest()]  # never the token
+        assert rows[0].ended_at is not None  # logged out: the row is kept with its end
+    with TestClient(create_app(store_url)) as again:
+        again.cookies.set("leonet_session", token)
+        assert again.get("/api/v1/session").status_code == 401
 
 
 def test_revoking_a_key_ends_its_sessions_and_its_use(client):

@@ -7,8 +7,13 @@ every hash. The checkpoint closes both: its head must still be in the log with t
 resists an attacker who can write the checkpoint file but does not hold the key. docs/access.md states the threat
 model.
 
-Configuration: ``LEONET_AUDIT_CHECKPOINT`` (file path; default for SQLite: ``<database file>.audit-head.json``;
-PostgreSQL has no default) and ``LEONET_AUDIT_HMAC_KEY`` or ``LEONET_AUDIT_HMAC_KEY_FILE``.
+Configuration: ``LEONET_AUDIT_CHECKPOINT`` (file path) or the default: for SQLite ``<database file>.audit-head.json``
+beside the database; for PostgreSQL ``$XDG_STATE_HOME/leonet/audit-head-<host>-<port>-<database>.json`` (default
+``~/.local/state/leonet/…``, the XDG base directory for state that outlives a run:
+https://specifications.freedesktop.org/basedir-spec/latest/, read 2026-11-26) on the machine that runs the server
+or the CLI — outside the database server, so whoever can write the database cannot also rewrite the checkpoint
+unless they hold this machine too. ``leonet audit verify`` on the same machine finds it; elsewhere pass
+``--checkpoint``. Signing: ``LEONET_AUDIT_HMAC_KEY`` or ``LEONET_AUDIT_HMAC_KEY_FILE``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +42,13 @@ def path_for(url: str) -> Path | None:
     if url.startswith("sqlite") and ":memory:" not in url:
         db = url.split(":///", 1)[-1]
         return Path(db + ".audit-head.json") if db else None
+    if url.startswith("postgres"):
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        ident = re.sub(r"[^A-Za-z0-9._-]", "_", f"{u.host or 'localhost'}-{u.port or 5432}-{u.database or ''}")
+        state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        return Path(state) / "leonet" / f"audit-head-{ident}.json"
     return None
 
 

@@ -77,7 +77,13 @@ def replay(records) -> State:
             st["whitelist"][(p["zone_id"], p["serial"])] = {"speed_exempt": p["speed_exempt"], "valid_to": None}
         elif a == "whitelist.end" and (p["zone_id"], p["serial"]) in st["whitelist"]:
             st["whitelist"][(p["zone_id"], p["serial"])]["valid_to"] = p["valid_to"]
-        elif a == "policy.apply" and p.get("replace"):  # a policy file replaced every zone and whitelist entry
+        elif a == "zone.rename" and p["id"] in st["zones"]:
+            st["zones"][p["id"]]["name"] = p["to"]
+        elif a == "policy.apply" and p.get("replace") and "ended_at" in p:  # every entry in force ended, kept
+            for row in st["whitelist"].values():
+                if row.get("valid_to") is None:
+                    row["valid_to"] = p["ended_at"]
+        elif a == "policy.apply" and p.get("replace"):  # logs written before 2026-11-26: zones were deleted
             st["zones"].clear()
             st["whitelist"].clear()
             st["whitelist_bulk"].clear()

@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leonet.access import audit, service
@@ -142,23 +142,28 @@ def select_serials(session: Session, rule: WhitelistRule) -> list[str]:
 
 
 def apply_policy(session: Session, policy: Policy, actor: str = "policy", replace: bool = True) -> dict:
-    """Make the store hold ``policy``: with ``replace``, every existing zone and whitelist entry is removed first
-    (the audit log keeps what was there). One transaction (the caller's); one audit record per step."""
+    """Make the store hold ``policy``. With ``replace``, every zone and whitelist entry still in force (or scheduled)
+    is *ended* first, never deleted: it gets a validity end of now (audited, ``zone.end`` per zone; the
+    ``policy.apply`` record carries the whitelist end), so decisions already made stay explained by their rows. A
+    zone whose name the new policy reuses keeps its row under a dated name (``zone.rename``). One transaction (the
+    caller's); one audit record per step."""
     removed = 0
+    now = datetime.now(UTC)
     if replace:
-        removed = len(session.execute(select(Zone.id)).scalars().all())
-        session.execute(delete(WhitelistEntry))
-        session.execute(delete(Zone))
+        removed = _end_zones(session, policy, actor, now)
+        for entry in session.execute(select(WhitelistEntry).where(WhitelistEntry.valid_to.is_(None))).scalars():
+            entry.valid_to, entry.ended_by = now, actor
+        session.flush()
     audit.append(session, actor, "policy.apply", {"name": policy.name, "digest": policy.digest(),
                                                   "replace": replace, "zones_removed": removed,
-                                                  "rules": policy.rules.model_dump()})
+                                                  "rules": policy.rules.model_dump(),
+                                                  **({"ended_at": now.isoformat()} if replace else {})})
     ids = {}
     for z in policy.zones:
         zone = service.create_zone(session, actor, z.name, z.kind, z.geometry, z.reason, z.valid_from, z.valid_to,
                                    z.max_speed_kmh)
         ids[z.name] = zone.id
     listed = 0
-    now = datetime.now(UTC)
     for rule in policy.whitelist:
         serials = select_serials(session, rule)
         known = set(session.execute(select(Terminal.serial).where(Terminal.serial.in_(rule.serials)))
@@ -179,6 +184,33 @@ def apply_policy(session: Session, policy: Policy, actor: str = "policy", replac
         listed += len(serials)
     return {"policy": policy.name, "zones": len(ids), "whitelisted": listed, "zones_removed": removed,
             "location_check": policy.rules.location_check}
+
+
+def _end_zones(session: Session, policy: Policy, actor: str, now: datetime) -> int:
+    """End every zone not yet ended (a scheduled one ends where it would have begun: it never applies); free the
+    names the new policy reuses. Returns how many zones were ended."""
+    reason = f"replaced by policy {policy.name!r}"
+    reused = {z.name.strip() for z in policy.zones}
+    ended = 0
+    for zone in session.execute(select(Zone).order_by(Zone.id)).scalars().all():
+        valid_to = None if zone.valid_to is None else _aware(zone.valid_to)
+        if valid_to is None or valid_to > now:
+            start = None if zone.valid_from is None else _aware(zone.valid_from)
+            zone.valid_to = max(now, start) if start is not None else now
+            audit.append(session, actor, "zone.end", {"id": zone.id, "name": zone.name,
+                                                      "valid_to": zone.valid_to.isoformat(), "reason": reason})
+            ended += 1
+        if zone.name in reused:
+            new_name = f"{zone.name} (ended {_aware(zone.valid_to):%Y-%m-%dT%H:%M:%SZ}, zone {zone.id})"[-200:]
+            audit.append(session, actor, "zone.rename", {"id": zone.id, "from": zone.name, "to": new_name,
+                                                         "reason": reason})
+            zone.name = new_name
+    session.flush()
+    return ended
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def with_rules(scenario, policy: Policy):

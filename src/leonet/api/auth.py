@@ -1,6 +1,7 @@
 """Who is calling: ``Authorization: Bearer KEY`` or the browser session cookie ``leonet_session`` (traded for a
-key at ``POST /api/v1/session``). The edge middleware (``api/edge.py``) resolves the caller once, before the body
-is read; endpoints state the roles they allow with ``require(...)``. Key rules: ``leonet.access.keys``."""
+key at ``POST /api/v1/session``; the token is stored only as its SHA-256 in ``web_sessions``). The edge middleware
+(``api/edge.py``) resolves the caller once, before the body is read; endpoints state the roles they allow with
+``require(...)``. Key rules: ``leonet.access.keys``."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from leonet.access import keys
+from leonet.access import keys, tx
 from leonet.access.keys import ROLES, Principal, key_hash  # noqa: F401  (re-exported)
-from leonet.store.models import ApiKey
+from leonet.store.models import ApiKey, WebSession
 from leonet.store.session import reader
 
 COOKIE = "leonet_session"
@@ -24,12 +26,12 @@ KEY_CACHE_S = 2.0  # a revoked key stops working within this long (at once on th
 
 
 class Authenticator:
-    """Resolves keys (cached briefly) and browser sessions (in memory: a restart logs browsers out)."""
+    """Resolves keys and browser sessions (both stored hashed; lookups cached for KEY_CACHE_S)."""
 
     def __init__(self, sessions: sessionmaker[Session]):
         self.sessions = sessions
         self._keys: dict[str, tuple[float, Principal | None]] = {}
-        self._web: dict[str, tuple[int, float]] = {}  # sha256(cookie token) → (key id, expiry unix s)
+        self._web: dict[str, tuple] = {}  # sha256(cookie token) → (looked up at, principal, expiry)
         self._lock = threading.Lock()
 
     def by_key(self, token: str) -> Principal | None:
@@ -47,45 +49,62 @@ class Authenticator:
         return who
 
     def by_cookie(self, token: str) -> Principal | None:
-        entry = self._web.get(key_hash(token))
-        if entry is None or entry[1] <= time.time():
+        hit = self._web_hit(token)
+        if hit[1] is None or hit[2] is None or hit[2] <= datetime.now(UTC):
             return None
-        cache_key = f"id:{entry[0]}"
+        return hit[1]
+
+    def _web_hit(self, token: str) -> tuple[float, Principal | None, datetime | None]:
+        """(looked up at, principal via cookie or None, session expiry) — from the store at most every
+        KEY_CACHE_S (a session ended or a key revoked on another server stops within that; on this one at once)."""
+        h = key_hash(token)
         now = time.monotonic()
-        hit = self._keys.get(cache_key)
-        if hit is None or now - hit[0] >= KEY_CACHE_S:
-            with reader(self.sessions)() as session:
-                row = session.get(ApiKey, entry[0])
-                who = None if row is None or not keys.active(row) else keys.principal_of(row)
-            hit = (now, who)
-            with self._lock:
-                self._keys[cache_key] = hit
-        return None if hit[1] is None else replace(hit[1], via="cookie")
+        hit = self._web.get(h)
+        if hit is not None and now - hit[0] < KEY_CACHE_S:
+            return hit
+        with reader(self.sessions)() as session:
+            row = session.execute(select(WebSession, ApiKey).join(ApiKey, ApiKey.id == WebSession.key_id)
+                                  .where(WebSession.token_hash == h)).first()
+        who, expires = None, None
+        if row is not None and row[0].ended_at is None and keys.active(row[1]):
+            who = replace(keys.principal_of(row[1]), via="cookie")
+            expires = _aware(row[0].expires_at)
+        hit = (now, who, expires)
+        with self._lock:
+            if len(self._web) > 10_000:
+                self._web.clear()
+            self._web[h] = hit
+        return hit
 
     def open_session(self, who: Principal) -> tuple[str, datetime]:
-        """A new opaque session token for the caller's key (valid 12 h, or until the key expires or is revoked)."""
-        expires = datetime.now(UTC) + timedelta(seconds=SESSION_MAX_S)
+        """A new opaque session token for the caller's key (valid 12 h, or until the key expires or is revoked),
+        stored only as its SHA-256 (a restart keeps browsers logged in; a database reader cannot replay it)."""
+        now = datetime.now(UTC)
+        expires = now + timedelta(seconds=SESSION_MAX_S)
         if who.expires_at is not None:
             expires = min(expires, who.expires_at)
         token = secrets.token_urlsafe(32)
-        with self._lock:
-            now = time.time()
-            self._web = {k: v for k, v in self._web.items() if v[1] > now}
-            self._web[key_hash(token)] = (who.key_id, expires.timestamp())
+        with tx.write(self.sessions) as session:
+            session.add(WebSession(token_hash=key_hash(token), key_id=who.key_id, created_at=now, expires_at=expires))
         return token, expires
 
     def close_session(self, token: str) -> None:
+        """Log out: the session row gets an end time (kept, never deleted)."""
+        h = key_hash(token)
+        with tx.write(self.sessions) as session:
+            session.execute(update(WebSession).where(WebSession.token_hash == h, WebSession.ended_at.is_(None))
+                            .values(ended_at=datetime.now(UTC)))
         with self._lock:
-            self._web.pop(key_hash(token), None)
+            self._web.pop(h, None)
 
     def session_expiry(self, token: str) -> datetime | None:
-        entry = self._web.get(key_hash(token))
-        return None if entry is None else datetime.fromtimestamp(entry[1], UTC)
+        return self._web_hit(token)[2]
 
     def forget(self) -> None:
-        """Drop cached key lookups (after a revocation)."""
+        """Drop cached key and session lookups (after a revocation)."""
         with self._lock:
             self._keys.clear()
+            self._web.clear()
 
     def cached(self, authorization: str | None) -> tuple[Principal, str] | None:
         """The Bearer key's principal if it was resolved (and valid) less than KEY_CACHE_S ago, else None."""
@@ -137,3 +156,7 @@ def require(*roles: str):
 
 def ensure_env_admin_key(session: Session) -> None:
     keys.ensure_bootstrap_admin(session)
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)

@@ -13,7 +13,8 @@ db_app = typer.Typer(help="Database schema and seed data.", no_args_is_help=True
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 zones_app = typer.Typer(help="Geofenced zones.", no_args_is_help=True)
 
-CHECKPOINT_HELP = "Head checkpoint file (default $LEONET_AUDIT_CHECKPOINT, or <sqlite file>.audit-head.json)."
+CHECKPOINT_HELP = ("Head checkpoint file (default $LEONET_AUDIT_CHECKPOINT, or <sqlite file>.audit-head.json, or for "
+                   "PostgreSQL ~/.local/state/leonet/audit-head-HOST-PORT-DB.json).")
 HOST_HELP = "Interface to bind; beyond localhost every endpoint still needs a key (except health and docs)."
 DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $LEONET_DB or sqlite:///leonet.sqlite."
 

@@ -140,6 +140,18 @@ class ApiKey(Base):
     bootstrap: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())  # LEONET_ADMIN_KEY
 
 
+class WebSession(Base):
+    """A browser session (``POST /api/v1/session``): the cookie's token is stored only as its SHA-256."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # logged out (never deleted)
+
+
 class AuditRecord(Base):
     """Append-only, hash-chained: hash = sha256(prev_hash + canonical JSON of the record)."""
 
