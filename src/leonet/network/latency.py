@@ -103,6 +103,7 @@ def compute_chunk(job: RouteJob, first: int, stop: int, carry: dict | None = Non
     order in one process; the answer is the same with or without it (``incremental.py``). With ``dictionary``
     the string columns (src, dst, path) are dictionary-encoded (the same values; no Arrow compute kernels run,
     which spares their import at start-up)."""
+    steady_allocator()  # once per process (Dask workers included)
     t_s = job.grid.t_s[first:stop]
     t_unix = job.grid.t_unix_s[first:stop]
     sites = job.sites
@@ -149,6 +150,9 @@ def compute_chunk(job: RouteJob, first: int, stop: int, carry: dict | None = Non
     })
 
 
+_ALLOCATOR_SET = False
+
+
 def steady_allocator() -> None:
     """Ask glibc's malloc to serve arrays up to 8 MB from its heap and keep up to 32 MB of freed memory for reuse,
     rather than map each one fresh and hand it back to the kernel: each step allocates and frees a few (V × S)
@@ -156,6 +160,10 @@ def steady_allocator() -> None:
     dynamic mmap threshold, and their page faults then cost more than the routing. Larger arrays (big
     constellations) are still mapped and unmapped, so memory stays flat. No effect elsewhere
     (mallopt: https://man7.org/linux/man-pages/man3/mallopt.3.html)."""
+    global _ALLOCATOR_SET
+    if _ALLOCATOR_SET:
+        return
+    _ALLOCATOR_SET = True
     import ctypes
     import ctypes.util
 
@@ -186,7 +194,6 @@ def iter_route_chunks(job: RouteJob, chunk_steps: int = 50, *, scheduler: str | 
     spans = job.grid.chunks(chunk_steps)
     step = (lambda span: progress(span[1] - span[0])) if progress else None
     if not (use_dask or scheduler):
-        steady_allocator()
         carry: dict = {}  # one process, chunks in order: trees carried from chunk to chunk
         for first, stop in spans:
             yield compute_chunk(job, first, stop, carry, dictionary)
