@@ -19,10 +19,16 @@ import shapely
 
 CORRIDOR_DEG = 0.05  # half-width of the corridor around Natural Earth's land borders (≈ 5.5 km north–south)
 TOUCH_DEG = 1e-5  # two Natural Earth countries share a border where their boundaries come this close
-EXTRA_A3 = {"XKX": "XK"}  # OSM codes outside ISO 3166 → leonet's codes
+EXTRA_A3 = {"XKX": "XK",  # OSM codes outside ISO 3166 or not in Natural Earth's table → leonet's codes:
+            # French overseas departments, Svalbard and the Caribbean Netherlands are parts of FR, NO and NL in
+            # Natural Earth (German point of view), so their coasts belong to those countries
+            "GLP": "FR", "MTQ": "FR", "GUF": "FR", "REU": "FR", "MYT": "FR", "SJM": "NO", "BES": "NL"}
 MIN_POPULATION = 1000  # coastal places that get the OSM coastline (GeoNames cities1000: every place listed)
 COAST_PLACE_DEG = 0.1  # a place this close to the Natural Earth coastline is coastal (≈ 11 km)
 COAST_RADIUS_DEG = 0.06  # the area within this distance of a coastal place is refined (≈ 6.7 km)
+GAP_DEG = 0.02  # a coastal place with no OSM land this close (≈ 2.2 km) sits in a gap of the OSM 100-m data …
+PLACE_LAND_DEG = 0.01  # … and gets a disk of land this wide (≈ 1.1 km) of the nearest Natural Earth country
+CENTRE_DEG = 0.004  # a place whose centre is farther than this from OSM land (the loader's snap) also gets the disk
 
 
 def read_places(pbf_path: str) -> np.ndarray:
@@ -87,6 +93,45 @@ def subdivide_lines(lines: shapely.Geometry, max_vertices: int = 500) -> list[sh
         xy = shapely.get_coordinates(line)
         for k in range(0, len(xy) - 1, max_vertices):
             out.append(shapely.LineString(xy[k:k + max_vertices + 1]))
+    return out
+
+
+def gap_disks(osm: dict, places: np.ndarray, ne: dict[str, shapely.Geometry], table: dict[str, str],
+              band: shapely.Geometry) -> list[dict]:
+    """Land where the OSM 100-m data has a gap: around a populated place with no OSM polygon within GAP_DEG, the
+    nearest Natural Earth country (within COAST_PLACE_DEG) keeps its own land within COAST_RADIUS_DEG, plus a disk
+    of PLACE_LAND_DEG at the place itself (GeoNames: people live there, so it is on land); e.g. Vanua Levu, Fiji,
+    is missing from the 100-m data: Labasa. A place whose centre lies in OSM water (farther than CENTRE_DEG from
+    OSM land: a simplified estuary or bay, e.g. Belém) gets the disk only. One feature per country."""
+    parts = []
+    for f in osm["features"]:
+        if table.get(f["properties"]["A3"]) is not None:
+            parts += list(shapely.get_parts(shapely.geometry.shape(f["geometry"])))
+    tree = shapely.STRtree(np.array(parts, dtype=object))
+    pts = shapely.points(places[:, 0], places[:, 1])
+    covered, _ = tree.query(pts, predicate="dwithin", distance=GAP_DEG)
+    gap = np.setdiff1d(np.arange(len(pts)), covered)
+    on_land, _ = tree.query(pts, predicate="dwithin", distance=CENTRE_DEG)
+    wet = np.setdiff1d(covered, on_land)  # OSM land nearby, but the place's centre is in OSM water
+    codes = list(ne)
+    ne_tree = shapely.STRtree(np.array([ne[c] for c in codes], dtype=object))
+    by_code: dict[str, list] = {}
+    for k in np.concatenate([gap, wet]):
+        hit = ne_tree.query_nearest(pts[k], max_distance=COAST_PLACE_DEG)
+        if hit.size:
+            code = codes[int(hit[0])]
+            disk = shapely.buffer(pts[k], PLACE_LAND_DEG, quad_segs=4)
+            if k in set(gap.tolist()):
+                disk = shapely.union(disk, shapely.intersection(
+                    ne[code], shapely.buffer(pts[k], COAST_RADIUS_DEG, quad_segs=8)))
+            by_code.setdefault(code, []).append(shapely.intersection(disk, band))
+    print(f"gap places (no OSM land within {GAP_DEG}°): {len(gap)}; centres in OSM water: {len(wet)}; "
+          f"filled in {len(by_code)} countries", file=sys.stderr)
+    out = []
+    for code, disks in sorted(by_code.items()):
+        geom = shapely.make_valid(shapely.union_all(disks))
+        out.append({"type": "Feature", "properties": {"iso_a2": code, "name": code, "a3": "gap"},
+                    "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-4)))})
     return out
 
 
@@ -165,6 +210,7 @@ def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None, o
                                         shapely.points(places[:, 0], places[:, 1]), COAST_PLACE_DEG)
             places = places[near_land]
         coast = shapely.make_valid(shapely.difference(coastal_band(sel, places), border_corridor))
+        coastal_places = places[shapely.intersects(coast, shapely.points(places[:, 0], places[:, 1]))]
     corridor = coast if cities_pbf else border_corridor
     print(f"corridor: {shapely.get_num_coordinates(corridor)} vertices ({time.time() - t0:.0f} s)", file=sys.stderr)
     osm = json.load(open(osm_path))
@@ -209,6 +255,8 @@ def main(osm_path: str, ne_base: str, out: str, cities_pbf: str | None = None, o
         features.append({"type": "Feature", "properties": {"iso_a2": code, "name": names.get(code, code), "a3": a3},
                          "geometry": gj})
         print(f"  {a3}: {shapely.get_num_coordinates(piece)} vertices ({time.time() - t0:.0f} s)", file=sys.stderr)
+    if cities_pbf:
+        features += gap_disks(osm, coastal_places, sel, table, coast)
     kind = "coast" if cities_pbf else True
     features.append({"type": "Feature", "properties": {"iso_a2": "", "name": "corridor", "corridor": kind},
                      "geometry": json.loads(shapely.to_geojson(shapely.set_precision(corridor, 1e-4)))})

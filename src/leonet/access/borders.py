@@ -3,8 +3,8 @@
 Scales: ``50m`` and ``10m`` are Natural Earth admin-0 (public domain); ``fine`` (the default for decisions) is
 Natural Earth 1:10m refined by OpenStreetMap country polygons at 100 m resolution (ODbL, see data/README.md) within
 two corridors: ±0.05° around every international land border, so that a town on a border river resolves to its own
-country (Natural Earth 1:10m puts Narva, EE, in Russia), and — from the optional ``COAST_FILE`` (shipped for 15
-countries, see data/README.md) — disks around coastal places, so that a coastal town is not answered "at sea"
+country (Natural Earth 1:10m puts Narva, EE, in Russia), and — from the optional ``COAST_FILE`` (shipped for all
+coastal countries, see data/README.md) — disks around coastal places, so that a coastal town is not answered "at sea"
 (Natural Earth 1:10m puts Kherson's and Anadyr's centres in the water). Inside a corridor a point belongs to the
 OSM polygon that contains it (overlapping claims resolve to the Natural Earth answer), or, in a gap of the
 simplified OSM data or on a border river, to the nearest OSM polygon within ``SNAP_DEG`` (coastal band:
