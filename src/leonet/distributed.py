@@ -68,7 +68,10 @@ def map_in_order(client: Any, fn: Callable[..., Any], pieces: Iterable[tuple], *
                 progress(piece)
             yield result
         return
-    head = None if shared is None else client.scatter(shared, broadcast=True)
+    # hash=False: a fresh key per call. With content hashing, a second call scattering the same object shares the
+    # first call's key, and releasing the first call's future can drop the data under the second's tasks
+    # ("lost dependencies").
+    head = None if shared is None else client.scatter(shared, broadcast=True, hash=False)
     limit = window or 2 * max(1, len(client.scheduler_info()["workers"]))
     pending: list[tuple[tuple, Any]] = []
     try:

@@ -108,3 +108,20 @@ def test_failed_satellites_are_absent_links():
     d, _ = router.step(p, mask, rng)
     ref = dijkstra(build_step_graph(p, edges, mask, rng), directed=True, indices=c.num_sats + np.array([0, 1]))
     assert np.isinf(d[:, 100]).all() and np.array_equal(d, ref)
+
+
+def test_first_step_grown_from_roots_equals_dijkstra_start():
+    """The first step's trees, grown by label correction from the roots (small networks, no SciPy import) or taken
+    from scipy's Dijkstra and put in canonical form (large ones), are the same, and stay the same when carried."""
+    c, pos, links = _steps("starlink-shell1", 6, 1.0)
+    edges = plus_grid(c)
+    sources = np.arange(0, len(SITES), 3)
+    grown = IncrementalRouter(c.num_sats, edges, len(SITES), sources)
+    dijk = IncrementalRouter(c.num_sats, edges, len(SITES), sources)
+    dijk.GROW_MAX_ENTRIES = 0
+    for k, (mask, rng) in enumerate(links):
+        d1, p1 = grown.step(pos[k], mask, rng)
+        d2, p2 = dijk.step(pos[k], mask, rng)
+        assert np.array_equal(d1, d2) and np.array_equal(p1, p2), f"step {k}"
+    ref = dijkstra(build_step_graph(pos[-1], edges, *links[-1]), directed=True, indices=c.num_sats + sources)
+    assert np.array_equal(d1, ref)

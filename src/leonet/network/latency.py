@@ -103,6 +103,7 @@ def compute_chunk(job: RouteJob, first: int, stop: int, carry: dict | None = Non
     order in one process; the answer is the same with or without it (``incremental.py``). With ``dictionary``
     the string columns (src, dst, path) are dictionary-encoded (the same values; no Arrow compute kernels run,
     which spares their import at start-up)."""
+    steady_allocator()  # once per process (Dask workers included)
     t_s = job.grid.t_s[first:stop]
     t_unix = job.grid.t_unix_s[first:stop]
     sites = job.sites
@@ -149,11 +150,20 @@ def compute_chunk(job: RouteJob, first: int, stop: int, carry: dict | None = Non
     })
 
 
+_ALLOCATOR_SET = False
+
+
 def steady_allocator() -> None:
-    """Ask glibc's malloc to keep freed memory for reuse (up to 64 MB) rather than hand it back to the kernel and
-    fault it in again: each step allocates and frees a few (V × S) arrays of 1–3 MB, which by default sit just
-    above the allocator's mmap threshold, and page faults then cost more than the routing. No effect elsewhere
+    """Ask glibc's malloc to serve arrays up to 8 MB from its heap and keep up to 32 MB of freed memory for reuse,
+    rather than map each one fresh and hand it back to the kernel: each step allocates and frees a few (V × S)
+    arrays of 1–4 MB (Starlink shell 1 or Gen1 × 99 sources), which by default sit just above the allocator's
+    dynamic mmap threshold, and their page faults then cost more than the routing. Larger arrays (big
+    constellations) are still mapped and unmapped, so memory stays flat. No effect elsewhere
     (mallopt: https://man7.org/linux/man-pages/man3/mallopt.3.html)."""
+    global _ALLOCATOR_SET
+    if _ALLOCATOR_SET:
+        return
+    _ALLOCATOR_SET = True
     import ctypes
     import ctypes.util
 
@@ -166,8 +176,8 @@ def steady_allocator() -> None:
     except (OSError, AttributeError):  # not glibc
         return
     m_trim_threshold, m_mmap_threshold = -1, -3  # from <malloc.h>
-    mallopt(m_mmap_threshold, 32 * 1024 * 1024)
-    mallopt(m_trim_threshold, 64 * 1024 * 1024)
+    mallopt(m_mmap_threshold, 8 * 1024 * 1024)
+    mallopt(m_trim_threshold, 32 * 1024 * 1024)
 
 
 def iter_route_chunks(job: RouteJob, chunk_steps: int = 50, *, scheduler: str | None = None,
@@ -184,7 +194,6 @@ def iter_route_chunks(job: RouteJob, chunk_steps: int = 50, *, scheduler: str | 
     spans = job.grid.chunks(chunk_steps)
     step = (lambda span: progress(span[1] - span[0])) if progress else None
     if not (use_dask or scheduler):
-        steady_allocator()
         carry: dict = {}  # one process, chunks in order: trees carried from chunk to chunk
         for first, stop in spans:
             yield compute_chunk(job, first, stop, carry, dictionary)
