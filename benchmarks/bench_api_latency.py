@@ -61,7 +61,10 @@ def fresh_pg(base_url: str) -> str:
     engine = create_engine(normalise_url(base_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        settings = {k: conn.execute(text(f"SHOW {k}")).scalar_one() for k in ("fsync", "synchronous_commit")}
     engine.dispose()
+    print(f"PostgreSQL server settings: {settings} (a commit is durable on disk only with fsync on; "
+          "scripts/pg.sh starts the test server with fsync off unless LEONET_PG_FSYNC=on)")
     return normalise_url(base_url).rsplit("/", 1)[0] + f"/{name}"
 
 

@@ -74,19 +74,28 @@ class Result:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
+IDLE_EXPIRY_S = 4.0  # below uvicorn's keep-alive timeout (5 s): a client never reuses a connection the server closes
+
+
 class Pool:
-    """Keep-alive connections to one host:port; a connection is used by one request at a time."""
+    """Keep-alive connections to one host:port; a connection is used by one request at a time. Like any HTTP client
+    (httpx's keepalive_expiry), an idle connection is dropped before the server's keep-alive timeout, and one the
+    server has already closed is never reused."""
 
     def __init__(self, host: str, port: int):
         self.host, self.port, self.idle = host, port, deque()
 
     async def get(self):
-        if self.idle:
-            return self.idle.pop()
+        now = time.monotonic()
+        while self.idle:
+            reader, writer, since = self.idle.pop()
+            if now - since < IDLE_EXPIRY_S and not reader.at_eof():
+                return reader, writer
+            writer.close()
         return await asyncio.open_connection(self.host, self.port)
 
     def put(self, conn) -> None:
-        self.idle.append(conn)
+        self.idle.append((*conn, time.monotonic()))
 
     def close(self) -> None:
         while self.idle:

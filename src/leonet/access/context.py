@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import select
@@ -47,15 +48,31 @@ class StoreSnapshot:
 
     def at(self, at: datetime) -> PolicyContext:
         at = _aware(at)
-        statuses = tuple(sorted(_statuses_at(self.countries, at).items()))
-        status = _STATUS_MEMO.get(statuses)
+        # Licensing changes only at the periods' bounds: between two bounds the status array is the same, so it is
+        # built once per interval (per call it was a pass over every period).
+        interval = int(np.searchsorted(self._bounds_s, at.timestamp(), side="right"))
+        status = self._by_interval.get(interval)
         if status is None:
-            status = country_status_array(dict(statuses))
-            if len(_STATUS_MEMO) > 64:
-                _STATUS_MEMO.clear()
-            _STATUS_MEMO[statuses] = status
+            statuses = tuple(sorted(_statuses_at(self.countries, at).items()))
+            status = _STATUS_MEMO.get(statuses)
+            if status is None:
+                status = country_status_array(dict(statuses))
+                if len(_STATUS_MEMO) > 64:
+                    _STATUS_MEMO.clear()
+                _STATUS_MEMO[statuses] = status
+            if len(self._by_interval) < 4096:
+                self._by_interval[interval] = status
         abroad = np.where(np.isnan(self.abroad_since_s), 0.0, (at.timestamp() - self.abroad_since_s) / 86400)
         return replace(self.base, at=at, country_status=status, abroad_days=abroad)
+
+    @cached_property
+    def _bounds_s(self) -> np.ndarray:
+        """Every licensing period's start and end (unix s), sorted: the instants where a status may change."""
+        return np.unique([t.timestamp() for _, _, vf, vt in self.countries for t in (vf, vt) if t is not None])
+
+    @cached_property
+    def _by_interval(self) -> dict[int, np.ndarray]:
+        return {}
 
 
 _STATUS_MEMO: dict[tuple, np.ndarray] = {}

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leonet.access import audit, roam, tx
@@ -105,20 +105,24 @@ def _zone_of(ctx: PolicyContext, lat, lon, at: datetime) -> int | None:
 
 
 def _record(session: Session, actor: str, rows: list[dict]) -> None:
-    """Append decisions to the history and audit state changes, in the caller's (write) transaction."""
+    """Append decisions to the history and audit state changes, in the caller's (write) transaction. Core
+    statements, not the ORM's unit of work: this runs once per decision and the flush bookkeeping was most of it."""
     now = datetime.now(UTC)
     serials = {r["serial"] for r in rows}
-    known = {t.serial: t for t in session.execute(select(Terminal).where(Terminal.serial.in_(serials))).scalars()}
-    session.add_all([DecisionRecord(recorded_at=now, actor=actor, **{k: v for k, v in r.items() if k != "value"})
-                     for r in rows])
+    last = dict(session.execute(select(Terminal.serial, Terminal.last_code)
+                                .where(Terminal.serial.in_(serials))).all())
+    session.execute(insert(DecisionRecord), [{"recorded_at": now, "actor": actor,
+                                              **{k: v for k, v in r.items() if k != "value"}} for r in rows])
+    changed: dict[str, int] = {}
     for r in rows:
-        term = known.get(r["serial"])
-        if term is not None and term.last_code != r["value"]:
-            audit.append(session, actor, "terminal.state", {"serial": r["serial"], "from": term.last_code,
+        serial = r["serial"]
+        if serial in last and last[serial] != r["value"]:
+            audit.append(session, actor, "terminal.state", {"serial": serial, "from": last[serial],
                                                             "to": r["code"], "reasons": r["reasons"],
                                                             "policy_version": r["policy_version"]})
-            term.last_code = r["value"]
-    session.flush()
+            last[serial] = changed[serial] = r["value"]
+    for serial, value in changed.items():
+        session.execute(update(Terminal).where(Terminal.serial == serial).values(last_code=value))
 
 
 def _row(serial, d: Decision, lat, lon, speed, at, zone_id) -> dict:

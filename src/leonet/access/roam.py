@@ -69,10 +69,11 @@ def observe_stored(session, actor: str, ctx: PolicyContext, serial: str, lat_deg
     from leonet.access import audit
     from leonet.store.models import Account, Terminal
 
+    term = ctx.terminal_index([serial])[0]
+    if term < 0 or not ctx.account_of.size or ctx.account_of[term] < 0 or ctx.plan[ctx.account_of[term]] != ROAM:
+        return ctx  # only Roam accounts count trips (and the country lookup below is not free)
     acct, abroad, home = classify(ctx, [serial], [np.nan if lat_deg is None else lat_deg],
                                   [np.nan if lon_deg is None else lon_deg])
-    if acct[0] < 0 or ctx.plan[acct[0]] != ROAM:
-        return ctx
     days_now = float(ctx.abroad_days[acct[0]])
     if not ((abroad[0] and days_now == 0) or (home[0] and days_now > 0)):  # no trip can start or end
         return ctx

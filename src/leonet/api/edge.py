@@ -2,7 +2,10 @@
 
 In order: a NUL byte in the path or query → 422; at most ``MAX_IN_FLIGHT`` requests are served at once, up to
 ``MAX_WAITING`` more wait at most ``MAX_WAIT_S`` for a slot, and anything beyond → 503 with ``Retry-After`` at once
-(a bounded queue, never one that grows without bound; health and readiness are never queued or shed);
+(a bounded queue, never one that grows without bound; health and readiness are never queued or shed). A request
+that would join the queue is also answered 503 at once when the queue ahead of it would take longer than
+``QUEUE_BUDGET_S`` to drain (its length × the recent mean service time / ``MAX_IN_FLIGHT``): under overload a client
+learns in milliseconds, and the requests admitted are answered within about that budget;
 authentication (Bearer key or session cookie) → 401 *before the body is read*; a state-changing request
 authenticated by cookie without ``X-Requested-With: leonet`` → 403 (CSRF guard); a body larger than the route's
 limit → 413 (from ``Content-Length`` before reading, or while streaming a chunked body).
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 
 import anyio
 from starlette.exceptions import HTTPException
@@ -21,9 +25,15 @@ OPEN_PATHS = ("/api/v1/health", "/api/v1/ready", "/openapi.json", "/docs", "/red
 OPEN_PREFIXES = ("/docs/", "/redoc/", "/assets/", "/static/")
 UNSHED = ("/api/v1/health", "/api/v1/ready")
 STREAM_PATHS = ("/api/v1/live/stream",)
-MAX_IN_FLIGHT = 8  # requests served at once: on 2 cores more only starves the event loop (health) of the GIL
+# Requests served at once. Each runs in a worker thread that competes with the event loop (which parses requests,
+# sheds and answers health) for the GIL: at 1,000 decisions/s offered on 2 cores, 4 served as many as 8 (the SQLite
+# writers queue on one lock anyway; PostgreSQL's round trips release the GIL) and shed faster (503 p99 8-10 ms
+# against 37-74 ms in the same runs; benchmarks/bench_api_latency.py, 2026-11-26).
+MAX_IN_FLIGHT = 4
 MAX_WAITING = 64  # requests that may wait for a slot (a short, bounded queue absorbs bursts: 20 writers at once)
 MAX_WAIT_S = 2.0  # a request waits at most this long for a slot, then 503
+QUEUE_BUDGET_S = 0.5  # ... and is turned away at once if the queue ahead of it would take longer than this
+SERVICE_EWMA_ALPHA = 0.05  # weight of the newest request in the mean service time (~20 requests' memory)
 MAX_STREAMS = 16  # concurrent server-sent-event streams
 RETRY_AFTER_S = 1
 BODY_LIMIT_BYTES = 1 << 20  # 1 MiB
@@ -86,11 +96,13 @@ class EdgeMiddleware:
         self.authenticator_of = authenticator_of  # () → Authenticator (built with the app's store)
         self.routes_of = routes_of  # () → the OpenAPI document, to answer 405 for a method a path does not have
         self._methods: list | None = None
+        self._allowed: dict[str, set[str]] = {}
         self.in_flight = 0
         self.waiting = 0
         self.streams = 0
         self._slots: asyncio.Semaphore | None = None
         self.shed = 0  # requests answered 503 (benchmark/tests read it)
+        self.service_s = 0.0  # mean time a request holds a slot (exponentially weighted)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -103,7 +115,12 @@ class EdgeMiddleware:
             return await self.app(scope, receive, send)
         if self._methods is None:
             self._methods = method_table(self.routes_of())
-        allowed = allowed_methods(self._methods, path)
+        allowed = self._allowed.get(path)
+        if allowed is None:  # one regex per documented path: remembered per request path (bounded)
+            allowed = allowed_methods(self._methods, path)
+            if len(self._allowed) >= 4096:
+                self._allowed.clear()
+            self._allowed[path] = allowed
         if allowed and scope.get("method", "GET") not in allowed:  # before authentication: no key needed to learn it
             return await _send_json(send, 405, f"method {scope.get('method')} is not allowed on {path}",
                                     {"Allow": ", ".join(sorted(allowed))})
@@ -118,7 +135,8 @@ class EdgeMiddleware:
         if self._slots is None:
             self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         if self._slots.locked():
-            if self.waiting >= MAX_WAITING:
+            drain_s = (self.waiting + 1) * self.service_s / MAX_IN_FLIGHT
+            if self.waiting >= MAX_WAITING or drain_s > QUEUE_BUDGET_S:
                 return await self._shed(send)
             self.waiting += 1
             try:
@@ -130,11 +148,13 @@ class EdgeMiddleware:
         else:
             await self._slots.acquire()
         self.in_flight += 1
+        started = time.monotonic()
         try:
             await self._serve(scope, receive, send, path)
         finally:
             self.in_flight -= 1
             self._slots.release()
+            self.service_s += SERVICE_EWMA_ALPHA * (time.monotonic() - started - self.service_s)
 
     async def _shed(self, send) -> None:
         self.shed += 1
