@@ -192,7 +192,7 @@ class LocationCheck(_Model):
     outlier_prob: float = Field(default=0.05, ge=0, lt=1, description="Share of samples hit by multipath outliers")
     altitude_prior_km: float = Field(default=0.3, ge=-0.5, le=10,
                                      description="Centre of the estimator's altitude prior (σ 1 km)")
-    max_checks_per_slot: int = Field(default=50_000, ge=1, description="Terminals judged per slot at most "
+    max_checks_per_slot: int = Field(default=25_000, ge=1, description="Terminals judged per slot at most "
                                      "(beyond it each terminal is judged less often than once per window)")
     deny_on_unexpected_location: bool = True
 

@@ -282,10 +282,12 @@ class Simulation:
         clock("positions")
         prep = self.paths.prepare(sat_pos, country)
         clock("routing")
-        ct, cs, ce = self.net.user_candidates(self._cells, np.flatnonzero(active), sat_pos, self._cell_lat,
-                                              self._cell_lon)
         # Every active terminal signals to its best satellite in view (refused ones too: they must hear their
-        # code), so the network measures it; only authorized ones are assigned.
+        # code), so the network can measure it; candidates are searched for the authorized terminals and for the
+        # refused ones the location check measures this slot; only authorized ones are assigned.
+        want = active & (authorized | self.location.measured_this_slot(len(lat)))
+        ct, cs, ce = self.net.user_candidates(self._cells, np.flatnonzero(want), sat_pos, self._cell_lat,
+                                              self._cell_lon)
         first = np.ones(ct.size, dtype=bool)
         first[1:] = ct[1:] != ct[:-1]
         heard_by = np.full(len(lat), -1, dtype=np.int64)

@@ -75,6 +75,20 @@ class LocationChecker:
         cap = self.cfg.max_checks_per_slot
         return max(self.cfg.window_slots, -(-m // cap))
 
+    def _measured(self, m: int, slot: int) -> np.ndarray:
+        """(M,) bool: terminals judged within the window that ends ``window_slots`` − 1 slots after ``slot`` — the
+        ones whose samples this slot are needed (all when every terminal is judged once per window; a share when
+        there are more than ``max_checks_per_slot`` per window)."""
+        if not self.cfg.enabled:
+            return np.zeros(m, dtype=bool)
+        period = self._period(m)
+        phase = (np.arange(m) + slot) % period
+        return (phase == 0) | (phase > period - self.cfg.window_slots)
+
+    def measured_this_slot(self, m: int) -> np.ndarray:
+        """(M,) bool: the terminals the next ``check`` will measure (if a satellite hears them)."""
+        return self._measured(m, self._slot + 1)
+
     def _record(self, positions, t_s, t_unix_s, x_ecef_km, vel_ecef_km_s, sat) -> None:
         """This slot's samples of every terminal with a satellite (−1 none) into the ring."""
         row = self._slot % self.cfg.window_slots
@@ -82,11 +96,7 @@ class LocationChecker:
         self._range[row] = np.nan
         self._rate[row] = np.nan
         self._t_s[row], self._t_unix[row] = t_s, t_unix_s
-        # Only terminals judged within the next window need this slot's samples (all of them when every terminal
-        # is judged once per window; a share when there are more than max_checks_per_slot per window).
-        m, w = sat.size, self.cfg.window_slots
-        phase = (np.arange(m) + self._slot) % self._period(m)
-        idx = np.flatnonzero((sat >= 0) & ((phase == 0) | (phase > self._period(m) - w)))
+        idx = np.flatnonzero((sat >= 0) & self._measured(sat.size, self._slot))
         if idx.size == 0:
             return
         sp, sv = self._sat_states(positions, t_unix_s)
