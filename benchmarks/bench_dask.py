@@ -1,7 +1,8 @@
 """`leonet routes` chunks on Dask: speed-up with 1, 2 and 4 workers of an in-process LocalCluster against the
 serial run in this process (the named baseline), on starlink-shell1 × 100 cities, all pairs.
 
-    .venv/bin/python benchmarks/bench_dask.py [--steps 400] [--chunk-steps 50] [--workers 1,2,4]
+    .venv/bin/python benchmarks/bench_dask.py [--preset starlink-shell1] [--steps 400] [--chunk-steps 50]
+        [--workers 1,2,4]
 
 The serial baseline is ``leonet routes``' own path (one process, trees carried from chunk to chunk). On Dask each
 chunk starts its shortest-path trees afresh (the first step of a chunk costs ~10 steps), so a worker does a little
@@ -30,19 +31,20 @@ from leonet.orbits.timegrid import TimeGrid
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", default="starlink-shell1")
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--chunk-steps", type=int, default=50)
     ap.add_argument("--workers", default="1,2,4")
     args = ap.parse_args()
     sites = read_sites_csv(resources.files("leonet") / "data" / "cities_top100.csv")
-    c = preset("starlink-shell1")
+    c = preset(args.preset)
     src, dst = all_pairs(len(sites))
     job = RouteJob(c, sites, plus_grid(c), GslPolicy(), src, dst, TimeGrid(c.epoch, 0.1, args.steps))
     spans = job.grid.chunks(args.chunk_steps)
     t0 = time.perf_counter()
     serial = pa.concat_tables(list(iter_route_chunks(job, args.chunk_steps)))
     base_s = time.perf_counter() - t0
-    print(f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}; starlink-shell1, {len(src)} pairs, "
+    print(f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}; {args.preset}, {len(src)} pairs, "
           f"{args.steps} steps in {len(spans)} chunks")
     print(f"serial (this process): {base_s:.1f} s ({base_s * 1000 / args.steps:.1f} ms/step) — baseline")
     for workers in (int(w) for w in args.workers.split(",")):

@@ -84,3 +84,16 @@ def test_no_report_is_never_judged_but_gets_a_fix():
     assert not flagged.any() and np.isnan(chk.d2).all()
     err_km = np.hypot((chk.est_lat - lat) * 111.2, (chk.est_lon - lon) * 111.2 * np.cos(np.radians(lat)))
     assert np.isfinite(err_km).mean() > 0.8 and np.nanmedian(err_km) < 0.1
+
+
+def test_beyond_max_checks_per_slot_each_terminal_is_judged_less_often_but_still_caught():
+    """With 300 terminals and at most 50 judged per slot, each is judged every 6th slot on its last 4 slots of
+    samples (only those are measured): spoofers are still flagged after two windows, honest ones are not."""
+    rng = np.random.default_rng(6)
+    lat, lon = rng.uniform(40, 56, 300), rng.uniform(0, 40, 300)
+    rlat, rlon = _offset(lat, lon, 30.0, rng)
+    cfg = LocationCheck(max_checks_per_slot=50)
+    chk, flagged, _ = _run(lat, lon, rlat, rlon, np.zeros(300), slots=14, seed=7, cfg=cfg)
+    assert chk._period(300) == 6 and flagged.mean() >= 0.95
+    _, honest, _ = _run(lat, lon, lat, lon, np.zeros(300), slots=14, seed=8, cfg=cfg)
+    assert honest.mean() <= 0.01

@@ -281,5 +281,5 @@ def robust_fit_statistic(meas: Measurements, reported_lat_deg: np.ndarray, repor
     theta = np.zeros((m, N_PARAMS))
     theta[:, 0], theta[:, 1], theta[:, 2] = np.nan_to_num(lat), np.nan_to_num(lon), alt0
     free = np.array([False, False, True, True, True, True, True])
-    _, _, _, stat, kept = solve(theta, meas, noise, alt0, _vel_sigma(noise, moving, m), free=free, iterations=8)
+    _, _, _, stat, kept = solve(theta, meas, noise, alt0, _vel_sigma(noise, moving, m), free=free, iterations=4)
     return np.where(ok, stat, np.nan), np.maximum(kept - 2, 1)  # 5 free unknowns, 3 priors

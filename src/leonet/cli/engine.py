@@ -13,8 +13,8 @@ plot_app = typer.Typer(help="Plots of results.", no_args_is_help=True)
 
 
 LARGE_ROWS = 100_000
-# Bytes per row measured on the README's 100-city shell-1 run (990,000 rows: 100.1 MB CSV, 11.9 MB Parquet).
-CSV_BYTES_PER_ROW, PARQUET_BYTES_PER_ROW = 101, 12
+# Bytes per row measured on the README's 100-city shell-1 run (990,000 rows: 100.1 MB CSV, 10.8 MB Parquet).
+CSV_BYTES_PER_ROW, PARQUET_BYTES_PER_ROW = 101, 11
 
 
 # Parquet layout of a routes file: dictionary pages for the repetitive columns, not for rtt_ms (nearly every value

@@ -373,7 +373,7 @@ class IncrementalRouter:
         finite = np.isfinite(d)
         # An in-edge "hits" when D[u] + w ≤ D[v]; for an unreachable v, when D[u] + w is finite. (Unreachable
         # entries are common: a shell with no satellite in view of a source, ISLs staying within shells.)
-        thr = np.where(finite, d, 1e300)
+        thr = np.minimum(d, 1e300)  # D is never NaN
         count = np.zeros((self.v, s), dtype=np.int16)
         # satellites: ISL in-edges
         buf = np.empty((n, s))

@@ -63,13 +63,15 @@ def isl_keep_mask(job: RouteJob, sat_ecef_km: np.ndarray) -> np.ndarray | None:
 
 
 class PathLabels:
-    """Path strings ('name-12-13-name', source first) as a growing dictionary: a pair's label is rebuilt only on
-    the steps its node path changed (paths change rarely between 100 ms steps); every step is then one int32 index
-    per pair."""
+    """Path strings ('name-12-13-name', source first) as a growing dictionary of distinct strings: a pair's label
+    is rebuilt only on the steps its node path changed (paths change rarely between 100 ms steps); every step is
+    then one int32 index per pair. (Distinct, so Parquet can keep the dictionary: with a repeated value Arrow's
+    writer falls back to plain pages, twice the file.)"""
 
     def __init__(self, num_sats: int, names: tuple[str, ...]):
         self.labels = np.array([str(i) for i in range(num_sats)] + list(names) + list(names), dtype=object)
         self.strings: list[str] = []
+        self.index: dict[str, int] = {}
         self.ids: np.ndarray | None = None
 
     def update(self, changed: np.ndarray, back: np.ndarray, hops: np.ndarray) -> np.ndarray:
@@ -79,10 +81,15 @@ class PathLabels:
         todo = np.flatnonzero(changed)
         self.ids[todo] = -1
         todo = todo[hops[todo] >= 0]
-        first = len(self.strings)
-        labels = self.labels
-        self.strings.extend("-".join(labels[back[i, hops[i]::-1]]) for i in todo.tolist())
-        self.ids[todo] = np.arange(first, first + len(todo), dtype=np.int32)
+        labels, strings, index = self.labels, self.strings, self.index
+        ids = []
+        for i in todo.tolist():
+            label = "-".join(labels[back[i, hops[i]::-1]])
+            k = index.setdefault(label, len(strings))
+            if k == len(strings):
+                strings.append(label)
+            ids.append(k)
+        self.ids[todo] = np.array(ids, dtype=np.int32)
         return self.ids
 
     def compact(self) -> None:
@@ -92,6 +99,7 @@ class PathLabels:
         live = self.ids >= 0
         keep, inverse = np.unique(self.ids[live], return_inverse=True)
         self.strings = [self.strings[i] for i in keep.tolist()]
+        self.index = {label: k for k, label in enumerate(self.strings)}
         self.ids[live] = inverse.astype(np.int32)
 
 

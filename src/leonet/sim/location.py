@@ -14,8 +14,8 @@ judged once per window, staggered over terminals (a share of them each slot), on
   flagged after two inconsistent windows in a row;
 * the **fix**: the network's own position and 95 % ellipse (``locate.robust_fix``), the evidence shown next to
   the test and the position used for a terminal that reports none (jammed GPS: position source STARLINK). Computed
-  for every judged terminal when few, else for those without a reported position, flagged or inconsistent ones,
-  and a staggered 1/``REFRESH_WINDOWS`` of the rest.
+  for every judged terminal without a reported position or with an inconsistent window, and for at most
+  ``FIX_ALL_UP_TO`` of the quiet ones per slot, in turn.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from leonet.access import locate, measure
 from leonet.access.verify import Measurements
 from leonet.scenario import LocationCheck
 
-FIX_ALL_UP_TO = 500  # up to this many judged terminals in a slot every one also gets a fresh fix
-REFRESH_WINDOWS = 4  # beyond it, a quiet terminal's fix is refreshed every 4th window
+FIX_ALL_UP_TO = 500  # quiet judged terminals (consistent report) given a fresh fix per slot at most
 MOVING_KMH = 5.0  # reported speed above which the loose velocity prior applies
 EPHEMERIS = {"operator": measure.EPHEMERIS_OPERATOR, "tle": measure.EPHEMERIS_TLE}
 
@@ -83,7 +82,11 @@ class LocationChecker:
         self._range[row] = np.nan
         self._rate[row] = np.nan
         self._t_s[row], self._t_unix[row] = t_s, t_unix_s
-        idx = np.flatnonzero(sat >= 0)
+        # Only terminals judged within the next window need this slot's samples (all of them when every terminal
+        # is judged once per window; a share when there are more than max_checks_per_slot per window).
+        m, w = sat.size, self.cfg.window_slots
+        phase = (np.arange(m) + self._slot) % self._period(m)
+        idx = np.flatnonzero((sat >= 0) & ((phase == 0) | (phase > self._period(m) - w)))
         if idx.size == 0:
             return
         sp, sv = self._sat_states(positions, t_unix_s)
@@ -153,11 +156,13 @@ class LocationChecker:
         self.inconsistent[due] = count
         self.flagged[due] = count >= 2
         self.d2[due] = logp
-        if due.size <= FIX_ALL_UP_TO:
-            want = np.ones(due.size, dtype=bool)
-        else:
-            want = (~np.isfinite(rep_lat[due]) | (count > 0)
-                    | ((due // self._period(m) + self._slot) % REFRESH_WINDOWS == 0))
+        # Fixes: always for terminals without a reported position or with an inconsistent window; for the quiet
+        # rest at most FIX_ALL_UP_TO per slot, rotating, so that each one's fix is refreshed in turn.
+        want = ~np.isfinite(rep_lat[due]) | (count > 0)
+        rest = np.flatnonzero(~want)
+        if rest.size:
+            turns = -(-rest.size // FIX_ALL_UP_TO)
+            want[rest[(np.arange(rest.size) + self._slot) % turns == 0]] = True
         if want.any():
             fix = locate.robust_fix(_rows(meas, want), alt0[want], moving[want], self.noise)
             j = due[want]
