@@ -14,11 +14,7 @@ from leonet.access import audit
 from leonet.access.borders import borders
 from leonet.access.policy import PLAN_MAX_SPEED_KMH, PLANS, UNSUPPORTED_HARDWARE, PolicyContext, country_status_array
 from leonet.access.zones import ZoneIndex, ZoneRule, zone_area
-from leonet.store.models import Account, CountryStatusPeriod, Terminal, WhitelistEntry, Zone
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    return None if t is None else (t if t.tzinfo else t.replace(tzinfo=UTC))
+from leonet.store.models import Account, CountryStatusPeriod, Terminal, WhitelistEntry, Zone, as_utc
 
 
 def country_statuses(session: Session, at: datetime) -> dict[str, str]:
@@ -27,7 +23,7 @@ def country_statuses(session: Session, at: datetime) -> dict[str, str]:
 
 def _country_rows(session: Session) -> list[tuple]:
     """Every licensing period (``country_status_periods``): a country's status is the period valid at the instant."""
-    return [(p.iso_a2, p.status, _aware(p.valid_from), _aware(p.valid_to))
+    return [(p.iso_a2, p.status, as_utc(p.valid_from), as_utc(p.valid_to))
             for p in session.execute(select(CountryStatusPeriod).order_by(CountryStatusPeriod.iso_a2,
                                                                           CountryStatusPeriod.id)).scalars()]
 
@@ -47,7 +43,7 @@ class StoreSnapshot:
     abroad_since_s: np.ndarray  # (A,) unix seconds, NaN = at home
 
     def at(self, at: datetime) -> PolicyContext:
-        at = _aware(at)
+        at = as_utc(at)
         # Licensing changes only at the periods' bounds: between two bounds the status array is the same, so it is
         # built once per interval (per call it was a pass over every period).
         interval = int(np.searchsorted(self._bounds_s, at.timestamp(), side="right"))
@@ -83,7 +79,7 @@ def load_snapshot(session: Session) -> StoreSnapshot:
     now = datetime.now(UTC)
     base = load_context(session, now)
     accts = session.execute(select(Account.abroad_since).order_by(Account.id)).scalars().all()
-    stamps = np.array([np.nan if a is None else _aware(a).timestamp() for a in accts], dtype=float)
+    stamps = np.array([np.nan if a is None else as_utc(a).timestamp() for a in accts], dtype=float)
     return StoreSnapshot(base, _country_rows(session), stamps)
 
 
@@ -95,7 +91,7 @@ def _country_index(codes: list[str]) -> np.ndarray:
 
 def load_context(session: Session, at: datetime | None = None) -> PolicyContext:
     """Read licensing, terminals, accounts, zones and whitelists valid at ``at`` (default now)."""
-    at = _aware(at) or datetime.now(UTC)
+    at = as_utc(at) or datetime.now(UTC)
     seq, _ = audit.head(session)
     terms = session.execute(select(Terminal).order_by(Terminal.serial)).scalars().all()
     accts = session.execute(select(Account).order_by(Account.id)).scalars().all()
@@ -106,15 +102,15 @@ def load_context(session: Session, at: datetime | None = None) -> PolicyContext:
     hardware_ok = np.array([t.hardware_version not in UNSUPPORTED_HARDWARE for t in terms], dtype=bool)
     plan = np.array([PLANS.index(a.plan) for a in accts], dtype=np.int64)
     home = _country_index([a.home_country for a in accts])
-    abroad_days = np.array([0.0 if a.abroad_since is None else (at - _aware(a.abroad_since)).total_seconds() / 86400
+    abroad_days = np.array([0.0 if a.abroad_since is None else (at - as_utc(a.abroad_since)).total_seconds() / 86400
                             for a in accts])
     keys = sorted(i * 1024 + int(ci) for i, a in enumerate(accts)
                   for ci in _country_index(list(a.allowed_regions or [])) if ci >= 0)
     zones = [z for z in session.execute(select(Zone).order_by(Zone.id)).scalars()]
-    rules = [ZoneRule(z.id, z.name, z.kind, zone_area(z.kind, z.geometry), _aware(z.valid_from), _aware(z.valid_to),
+    rules = [ZoneRule(z.id, z.name, z.kind, zone_area(z.kind, z.geometry), as_utc(z.valid_from), as_utc(z.valid_to),
                       z.reason, z.max_speed_kmh) for z in zones]
     entries = [e for e in session.execute(select(WhitelistEntry)).scalars()
-               if e.valid_to is None or _aware(e.valid_to) > at]  # ended entries no longer exempt
+               if e.valid_to is None or as_utc(e.valid_to) > at]  # ended entries no longer exempt
     index_of_serial = {s: i for i, s in enumerate(serials.tolist())}
     zone_pos = {z.id: k for k, z in enumerate(zones)}
     listed = [[] for _ in zones]
@@ -141,7 +137,7 @@ def load_context(session: Session, at: datetime | None = None) -> PolicyContext:
         speed_exempt=[np.array(sorted(x), dtype=np.int64) for x in exempt],
         data_cap_gb=np.array([np.inf if a.data_cap_gb is None else a.data_cap_gb for a in accts], dtype=float),
         data_used_gb=np.array([a.data_used_gb or 0.0 for a in accts], dtype=float),
-        data_used_stamp=np.array([_aware(a.data_used_at).timestamp() if a.data_used_at else 0.0 for a in accts]))
+        data_used_stamp=np.array([as_utc(a.data_used_at).timestamp() if a.data_used_at else 0.0 for a in accts]))
 
 
 def hypothetical_context(base: PolicyContext, plan: str, serials: np.ndarray, lat_deg: np.ndarray,
@@ -175,7 +171,7 @@ def shipped_context(at: datetime) -> PolicyContext:
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0, dtype=float)
     return PolicyContext(
-        at=_aware(at), policy_version="shipped", country_status=country_status_array({}),
+        at=as_utc(at), policy_version="shipped", country_status=country_status_array({}),
         serials=np.array([], dtype="<U1"), account_of=empty_i, hardware_ok=np.zeros(0, dtype=bool), plan=empty_i,
         status=np.array([], dtype=str), home=empty_i, service_lat=empty_f, service_lon=empty_f,
         service_radius_km=empty_f, max_speed_kmh=empty_f, abroad_days=empty_f, allowed_keys=empty_i,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from leonet.access import audit
 from leonet.errors import LeonetInputError
-from leonet.store.models import ApiKey, Organisation, Terminal
+from leonet.store.models import ApiKey, Organisation, Terminal, as_utc
 
 ROLES = ("admin", "reseller", "regulator", "viewer", "terminal")
 BOOTSTRAP_LABEL = "LEONET_ADMIN_KEY"
@@ -33,10 +33,6 @@ class KeyForbidden(PermissionError):
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    return None if t is None else (t if t.tzinfo else t.replace(tzinfo=UTC))
 
 
 @dataclass(frozen=True)
@@ -58,12 +54,12 @@ def key_out(k: ApiKey) -> dict:
 
 
 def _iso(t: datetime | None) -> str | None:
-    return None if t is None else _aware(t).isoformat()
+    return None if t is None else as_utc(t).isoformat()
 
 
 def active(k: ApiKey, now: datetime | None = None) -> bool:
     now = now or datetime.now(UTC)
-    return k.revoked_at is None and (k.expires_at is None or _aware(k.expires_at) > now)
+    return k.revoked_at is None and (k.expires_at is None or as_utc(k.expires_at) > now)
 
 
 def principal_for(session: Session, token: str) -> Principal | None:
@@ -74,7 +70,7 @@ def principal_for(session: Session, token: str) -> Principal | None:
 
 def principal_of(row: ApiKey) -> Principal:
     return Principal(row.role, row.owner or row.label, row.organisation_id, row.terminal_serial, row.id,
-                     _aware(row.expires_at))
+                     as_utc(row.expires_at))
 
 
 def check_mint(who: Principal | None, role: str, organisation_id: int | None, serial: str | None,
@@ -114,11 +110,11 @@ def create(session: Session, actor: Principal | None, role: str, owner: str = ""
         if session.get(Terminal, terminal_serial) is None:
             raise LeonetInputError("unknown serial", field="terminal_serial", value=terminal_serial)
     now = datetime.now(UTC)
-    if expires_at is not None and _aware(expires_at) <= now:
+    if expires_at is not None and as_utc(expires_at) <= now:
         raise LeonetInputError("must be in the future", field="expires_at", value=_iso(expires_at))
     check_mint(actor, role, org_id, terminal_serial, session)
     if actor is not None and actor.expires_at is not None:  # a key never outlives the key that minted it
-        expires_at = min(_aware(expires_at), actor.expires_at) if expires_at else actor.expires_at
+        expires_at = min(as_utc(expires_at), actor.expires_at) if expires_at else actor.expires_at
     key = key or "lk_" + secrets.token_urlsafe(24)
     actor_name = actor.name if actor else "system"
     owner = (owner or label or (organisation or terminal_serial or role)).strip()

@@ -9,22 +9,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leonet.access import audit
-from leonet.access.service import CLOCK_SKEW, Conflict, NotFound, _aware, get_zone
+from leonet.access.service import CLOCK_SKEW, Conflict, NotFound, get_zone
 from leonet.errors import LeonetInputError
-from leonet.store.models import WhitelistEntry, Zone
+from leonet.store.models import WhitelistEntry, Zone, as_utc
 
 
 def end_zone(session: Session, actor: str, zone_id: int, reason: str, at: datetime | None = None) -> Zone:
     """The zone stops applying at ``at`` (default now; not in the past, so no decision already made changes)."""
     zone = get_zone(session, zone_id)
     now = datetime.now(UTC)
-    at = _aware(at) if at else now
+    at = as_utc(at) if at else now
     if at < now - CLOCK_SKEW:
         raise LeonetInputError("must not be in the past (decisions already made stand)", field="valid_to",
                                value=at.isoformat())
-    if zone.valid_to is not None and _aware(zone.valid_to) <= now:
-        raise Conflict(f"zone {zone_id} already ended at {_aware(zone.valid_to).isoformat()}")
-    if zone.valid_from is not None and at <= _aware(zone.valid_from):
+    if zone.valid_to is not None and as_utc(zone.valid_to) <= now:
+        raise Conflict(f"zone {zone_id} already ended at {as_utc(zone.valid_to).isoformat()}")
+    if zone.valid_from is not None and at <= as_utc(zone.valid_from):
         raise LeonetInputError("must be after valid_from", field="valid_to", value=at.isoformat())
     if not reason or not reason.strip():
         raise LeonetInputError("ending a zone must state its reason", field="reason", value=reason)

@@ -22,6 +22,7 @@ from leonet.store.models import (
     Transfer,
     WhitelistEntry,
     Zone,
+    as_utc,
 )
 
 ORG_KINDS = ("manufacturer", "distributor", "reseller", "customer")
@@ -41,19 +42,15 @@ class Forbidden(PermissionError):
     pass
 
 
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
 def _not_future(t: datetime, field: str) -> datetime:
-    t = _aware(t)
+    t = as_utc(t)
     if t > datetime.now(UTC) + CLOCK_SKEW:
         raise LeonetInputError("must not be in the future", field=field, value=t.isoformat())
     return t
 
 
 def _iso_or_none(t: datetime | None) -> str | None:
-    return None if t is None else _aware(t).isoformat()
+    return None if t is None else as_utc(t).isoformat()
 
 
 def _choice(value: str, options: tuple[str, ...], field: str) -> str:
@@ -101,7 +98,7 @@ def set_country(session: Session, actor: str, iso_a2: str, name: str, status: st
     ``countries`` row shows the latest period."""
     _iso(iso_a2, "iso_a2")
     _choice(status, COUNTRY_STATUSES, "status")
-    if valid_from and valid_to and _aware(valid_to) <= _aware(valid_from):
+    if valid_from and valid_to and as_utc(valid_to) <= as_utc(valid_from):
         raise LeonetInputError("must be after valid_from", field="valid_to", value=str(valid_to))
     c = session.get(Country, iso_a2) or Country(iso_a2=iso_a2)
     c.name, c.status, c.source = name, status, source
@@ -122,11 +119,11 @@ def set_country(session: Session, actor: str, iso_a2: str, name: str, status: st
 
 def _cut_periods(session: Session, iso_a2: str, start: datetime | None, stop: datetime | None) -> None:
     """Make room for a new period [start, stop): earlier periods are trimmed, split or removed where they overlap."""
-    lo = _aware(start).timestamp() if start else -float("inf")
-    hi = _aware(stop).timestamp() if stop else float("inf")
+    lo = as_utc(start).timestamp() if start else -float("inf")
+    hi = as_utc(stop).timestamp() if stop else float("inf")
     for p in session.execute(select(CountryStatusPeriod).where(CountryStatusPeriod.iso_a2 == iso_a2)).scalars().all():
-        c = _aware(p.valid_from).timestamp() if p.valid_from else -float("inf")
-        d = _aware(p.valid_to).timestamp() if p.valid_to else float("inf")
+        c = as_utc(p.valid_from).timestamp() if p.valid_from else -float("inf")
+        d = as_utc(p.valid_to).timestamp() if p.valid_to else float("inf")
         if d <= lo or c >= hi:
             continue
         if c < lo and d > hi:  # the new period sits inside: split
@@ -145,7 +142,7 @@ def _cut_periods(session: Session, iso_a2: str, start: datetime | None, stop: da
 def country_history(session: Session, iso_a2: str) -> list[CountryStatusPeriod]:
     """The licensing periods of one country, oldest first."""
     rows = session.execute(select(CountryStatusPeriod).where(CountryStatusPeriod.iso_a2 == iso_a2)).scalars().all()
-    return sorted(rows, key=lambda p: (p.valid_from is not None, _aware(p.valid_from) if p.valid_from else 0))
+    return sorted(rows, key=lambda p: (p.valid_from is not None, as_utc(p.valid_from) if p.valid_from else 0))
 
 
 def create_org(session: Session, actor: str, name: str, kind: str, country: str) -> Organisation:
@@ -197,13 +194,13 @@ def record_sale(session: Session, actor: str, serial: str, seller: str, buyer: s
         raise LeonetInputError("a terminal is not sold back to a manufacturer (record a return as an indirect "
                                "sale to a distributor)", field="buyer", value=buyer)
     at = _not_future(at, "at")
-    if at < _aware(term.created_at):
+    if at < as_utc(term.created_at):
         raise LeonetInputError("is before the terminal was made", field="at", value=at.isoformat())
     _choice(channel, ("direct", "indirect"), "channel")
     _iso(country, "country")
     last = session.execute(select(Transfer).where(Transfer.terminal_serial == serial)
                            .order_by(Transfer.seq.desc()).limit(1)).scalar_one_or_none()
-    if last is not None and at < _aware(last.at):
+    if last is not None and at < as_utc(last.at):
         raise LeonetInputError("is before the terminal's previous sale", field="at", value=at.isoformat())
     seq = 1 if last is None else last.seq + 1
     transfer = Transfer(terminal_serial=serial, seq=seq, from_id=from_org.id, to_id=to_org.id, at=at,
@@ -226,7 +223,7 @@ def provenance(session: Session, serial: str) -> dict:
     orgs = {o.id: o for o in session.execute(select(Organisation)).scalars()}
     chain = [{"seq": r.seq, "from": orgs[r.from_id].name, "from_kind": orgs[r.from_id].kind,
               "from_country": orgs[r.from_id].country, "to": orgs[r.to_id].name, "to_kind": orgs[r.to_id].kind,
-              "to_country": orgs[r.to_id].country, "at": _aware(r.at).isoformat(), "channel": r.channel,
+              "to_country": orgs[r.to_id].country, "at": as_utc(r.at).isoformat(), "channel": r.channel,
               "country": r.country} for r in rows]
     countries: list[str] = []
     for step in chain:
@@ -247,7 +244,7 @@ def terminals_sold_into(session: Session, country: str) -> list[dict]:
                            .order_by(Transfer.terminal_serial, Transfer.seq)).scalars().all()
     orgs = {o.id: o.name for o in session.execute(select(Organisation)).scalars()}
     return [{"serial": r.terminal_serial, "seq": r.seq, "channel": r.channel, "from": orgs[r.from_id],
-             "to": orgs[r.to_id], "at": _aware(r.at).isoformat()} for r in rows]
+             "to": orgs[r.to_id], "at": as_utc(r.at).isoformat()} for r in rows]
 
 
 def create_account(session: Session, actor: str, number: str, customer: str, plan: str, home_country: str,
@@ -336,7 +333,7 @@ def create_zone(session: Session, actor: str, name: str, kind: str, geometry: di
     validate_geojson(geometry)
     if not reason or not reason.strip():
         raise LeonetInputError("a zone must state its reason", field="reason", value=reason)
-    if valid_from and valid_to and _aware(valid_to) <= _aware(valid_from):
+    if valid_from and valid_to and as_utc(valid_to) <= as_utc(valid_from):
         raise LeonetInputError("must be after valid_from", field="valid_to", value=str(valid_to))
     if max_speed_kmh is not None and not max_speed_kmh > 0:
         raise LeonetInputError("must be > 0", field="max_speed_kmh", value=max_speed_kmh)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from leonet.access import audit, service
 from leonet.api.routers.zones import ZoneIn
 from leonet.errors import LeonetInputError
-from leonet.store.models import Account, Terminal, WhitelistEntry, Zone
+from leonet.store.models import Account, Terminal, WhitelistEntry, Zone, as_utc
 
 
 class _Model(BaseModel):
@@ -193,24 +193,20 @@ def _end_zones(session: Session, policy: Policy, actor: str, now: datetime) -> i
     reused = {z.name.strip() for z in policy.zones}
     ended = 0
     for zone in session.execute(select(Zone).order_by(Zone.id)).scalars().all():
-        valid_to = None if zone.valid_to is None else _aware(zone.valid_to)
+        valid_to = None if zone.valid_to is None else as_utc(zone.valid_to)
         if valid_to is None or valid_to > now:
-            start = None if zone.valid_from is None else _aware(zone.valid_from)
+            start = None if zone.valid_from is None else as_utc(zone.valid_from)
             zone.valid_to = max(now, start) if start is not None else now
             audit.append(session, actor, "zone.end", {"id": zone.id, "name": zone.name,
                                                       "valid_to": zone.valid_to.isoformat(), "reason": reason})
             ended += 1
         if zone.name in reused:
-            new_name = f"{zone.name} (ended {_aware(zone.valid_to):%Y-%m-%dT%H:%M:%SZ}, zone {zone.id})"[-200:]
+            new_name = f"{zone.name} (ended {as_utc(zone.valid_to):%Y-%m-%dT%H:%M:%SZ}, zone {zone.id})"[-200:]
             audit.append(session, actor, "zone.rename", {"id": zone.id, "from": zone.name, "to": new_name,
                                                          "reason": reason})
             zone.name = new_name
     session.flush()
     return ended
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def with_rules(scenario, policy: Policy):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leonet.access import keys, tx
 from leonet.access.keys import ROLES, Principal, key_hash  # noqa: F401  (re-exported)
-from leonet.store.models import ApiKey, WebSession
+from leonet.store.models import ApiKey, WebSession, as_utc
 from leonet.store.session import reader
 
 COOKIE = "leonet_session"
@@ -68,7 +68,7 @@ class Authenticator:
         who, expires = None, None
         if row is not None and row[0].ended_at is None and keys.active(row[1]):
             who = replace(keys.principal_of(row[1]), via="cookie")
-            expires = _aware(row[0].expires_at)
+            expires = as_utc(row[0].expires_at)
         hit = (now, who, expires)
         with self._lock:
             if len(self._web) > 10_000:
@@ -156,7 +156,3 @@ def require(*roles: str):
 
 def ensure_env_admin_key(session: Session) -> None:
     keys.ensure_bootstrap_admin(session)
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)

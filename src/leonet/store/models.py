@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+
+def as_utc(t: datetime | None) -> datetime | None:
+    """A stored instant as an aware UTC datetime: SQLite gives back the naive UTC value it was stored as
+    (every instant is normalised to UTC before it is stored); PostgreSQL's are aware already. None stays None."""
+    if t is None or t.tzinfo is not None:
+        return t
+    return t.replace(tzinfo=UTC)
 
 class Base(DeclarativeBase):
     pass
