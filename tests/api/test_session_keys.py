@@ -53,6 +53,33 @@ def test_a_session_outlives_a_restart_and_is_stored_hashed(client, store_url):
         assert again.get("/api/v1/session").status_code == 401
 
 
+def test_logins_and_logouts_are_audited_without_moving_the_policy_epoch_and_stale_rows_are_pruned(client, store_url):
+    from leonet.access import audit
+    from leonet.access.decisions import policy_epoch
+
+    with open_store(store_url)() as s:
+        epoch, n = policy_epoch(s), audit.count(s)
+    token = client.post("/api/v1/session", headers=auth(ADMIN)).cookies["leonet_session"]
+    assert client.request("DELETE", "/api/v1/session", headers={"X-Requested-With": "leonet"}).status_code == 200
+    client.cookies.clear()
+    with open_store(store_url)() as s:
+        recs = s.execute(select(AuditRecord).where(AuditRecord.seq > n).order_by(AuditRecord.seq)).scalars().all()
+        assert [r.action for r in recs] == ["session.open", "session.close"]
+        row = s.execute(select(WebSession)).scalars().one()
+        assert recs[0].payload["id"] == recs[1].payload["id"] == row.id and recs[0].payload["role"] == "admin"
+        assert token not in str(recs[0].payload) and row.token_hash not in str(recs[0].payload)  # no token, no hash
+        assert policy_epoch(s) == epoch  # a login changes nothing a decision reads: no policy reload
+        assert audit.verify(s) == []
+        # a session that ended more than a week ago is deleted at the next login; a recent one is kept
+        old = datetime.now(UTC) - timedelta(days=8)
+        s.add(WebSession(token_hash="0" * 64, key_id=row.key_id, created_at=old, expires_at=old + timedelta(hours=12)))
+        s.commit()
+    client.post("/api/v1/session", headers=auth(ADMIN))
+    with open_store(store_url)() as s:
+        hashes = set(s.execute(select(WebSession.token_hash)).scalars())
+        assert "0" * 64 not in hashes and row.token_hash in hashes and len(hashes) == 2
+
+
 def test_revoking_a_key_ends_its_sessions_and_its_use(client):
     key = new_key(client, role="viewer", owner="map wall")
     listed = client.get("/api/v1/keys", headers=auth(ADMIN)).json()

@@ -23,6 +23,10 @@ def _digest(prev_hash: str, seq: int, at: datetime, actor: str, action: str, pay
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+# Records that change nothing a decision reads: a terminal's state change, a browser login or logout.
+NON_POLICY_ACTIONS = ("terminal.state", "session.open", "session.close")
+
+
 def append(session: Session, actor: str, action: str, payload: dict, at: datetime | None = None) -> AuditRecord:
     """Add a record in the caller's transaction (so it commits, or rolls back, with the change it records)."""
     at = at or datetime.now(UTC)
@@ -38,7 +42,7 @@ def append(session: Session, actor: str, action: str, payload: dict, at: datetim
     session.add(record)
     session.flush()
     session.info["audit_head"] = (seq, record.hash)  # checkpointed after the commit (leonet.access.checkpoint)
-    if action != "terminal.state":
+    if action not in NON_POLICY_ACTIONS:
         session.info["policy_changed"] = True  # the decision cache re-reads the epoch after the commit
     return record
 

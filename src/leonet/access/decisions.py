@@ -19,9 +19,9 @@ from leonet.store.models import AuditRecord, DecisionRecord, Terminal
 
 
 def policy_epoch(session: Session) -> int:
-    """Sequence number of the newest audit record that changed policy inputs (not a terminal-state record)."""
-    return session.execute(select(func.max(AuditRecord.seq)).where(AuditRecord.action != "terminal.state")) \
-        .scalar_one() or 0
+    """Sequence number of the newest audit record that changed policy inputs (not a terminal-state or login record)."""
+    return session.execute(select(func.max(AuditRecord.seq))
+                           .where(AuditRecord.action.notin_(audit.NON_POLICY_ACTIONS))).scalar_one() or 0
 
 
 class PolicyCache:

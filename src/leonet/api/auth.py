@@ -12,16 +12,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from leonet.access import keys, tx
+from leonet.access import audit, keys, tx
 from leonet.access.keys import ROLES, Principal, key_hash  # noqa: F401  (re-exported)
 from leonet.store.models import ApiKey, WebSession, as_utc
 from leonet.store.session import reader
 
 COOKIE = "leonet_session"
 SESSION_MAX_S = 43_200  # 12 h
+SESSION_KEEP_S = 7 * 86_400  # an expired or ended session row is deleted this long after (its audit records stay)
 KEY_CACHE_S = 2.0  # a revoked key stops working within this long (at once on this server: revoke clears it)
 
 
@@ -78,22 +79,33 @@ class Authenticator:
 
     def open_session(self, who: Principal) -> tuple[str, datetime]:
         """A new opaque session token for the caller's key (valid 12 h, or until the key expires or is revoked),
-        stored only as its SHA-256 (a restart keeps browsers logged in; a database reader cannot replay it)."""
+        stored only as its SHA-256 (a restart keeps browsers logged in; a database reader cannot replay it). The login
+        is audited (``session.open``: session id, key id, role, expiry; never the token), in the same transaction;
+        rows that expired or ended more than SESSION_KEEP_S ago are deleted (the audit log keeps their history)."""
         now = datetime.now(UTC)
         expires = now + timedelta(seconds=SESSION_MAX_S)
         if who.expires_at is not None:
             expires = min(expires, who.expires_at)
         token = secrets.token_urlsafe(32)
         with tx.write(self.sessions) as session:
-            session.add(WebSession(token_hash=key_hash(token), key_id=who.key_id, created_at=now, expires_at=expires))
+            stale = now - timedelta(seconds=SESSION_KEEP_S)
+            session.execute(delete(WebSession).where(or_(WebSession.expires_at < stale, WebSession.ended_at < stale)))
+            row = WebSession(token_hash=key_hash(token), key_id=who.key_id, created_at=now, expires_at=expires)
+            session.add(row)
+            session.flush()
+            audit.append(session, who.name, "session.open", {"id": row.id, "key_id": who.key_id, "role": who.role,
+                                                             "expires_at": expires.isoformat()}, at=now)
         return token, expires
 
-    def close_session(self, token: str) -> None:
-        """Log out: the session row gets an end time (kept, never deleted)."""
+    def close_session(self, token: str, who: Principal) -> None:
+        """Log out: the session row gets an end time (deleted SESSION_KEEP_S later), audited as ``session.close``."""
         h = key_hash(token)
+        now = datetime.now(UTC)
         with tx.write(self.sessions) as session:
-            session.execute(update(WebSession).where(WebSession.token_hash == h, WebSession.ended_at.is_(None))
-                            .values(ended_at=datetime.now(UTC)))
+            ended = session.execute(update(WebSession).where(WebSession.token_hash == h, WebSession.ended_at.is_(None))
+                                    .values(ended_at=now).returning(WebSession.id)).scalars().all()
+            for sid in ended:
+                audit.append(session, who.name, "session.close", {"id": sid, "key_id": who.key_id}, at=now)
         with self._lock:
             self._web.pop(h, None)
 

@@ -41,6 +41,6 @@ def logout(request: Request, response: Response, who: Principal = Depends(princi
     """End the browser session (the key itself stays valid)."""
     token = request.cookies.get(COOKIE)
     if token:
-        request.app.state.auth.close_session(token)
+        request.app.state.auth.close_session(token, who)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return SessionOut(role=who.role, owner=who.name, expires_utc=None)
