@@ -129,3 +129,16 @@ def test_cli_import(tmp_path):
     assert r.exit_code == 2 and "line 3" in r.output
     with open_store(url)() as s:
         assert "Shop2" not in set(s.execute(select(Organisation.name)).scalars())
+
+
+def test_bad_geojson_positions_and_oversized_disabled_cells_are_422_not_500(client):
+    ragged = {"type": "Polygon", "coordinates": [[[30, 50, 1, 2, 3], [31, 50], [31, 51], [30, 50]]]}
+    r = client.post("/api/v1/zones", headers=H, json={"name": "ragged", "kind": "monitoring", "reason": "r",
+                                                      "geometry": ragged})
+    assert r.status_code == 422 and r.json()["field"] == "geometry.coordinates[0][0]", r.text
+    continent = {"type": "Polygon", "coordinates": [[[0, -60], [170, -60], [170, 60], [0, 60], [0, -60]]]}
+    r = client.post("/api/v1/zones", headers=H, json={"name": "continent", "kind": "disabled_cells", "reason": "r",
+                                                      "geometry": continent})
+    assert r.status_code == 422 and r.json()["field"] == "geometry" and "H3 cells" in r.json()["detail"], r.text
+    assert client.post("/api/v1/decisions", headers=H, json={"serial": "ut-ua-kyiv-01", "lat_deg": 50.45,
+                                                             "lon_deg": 30.52}).status_code == 200
