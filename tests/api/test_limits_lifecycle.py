@@ -142,3 +142,16 @@ def test_bad_geojson_positions_and_oversized_disabled_cells_are_422_not_500(clie
     assert r.status_code == 422 and r.json()["field"] == "geometry" and "H3 cells" in r.json()["detail"], r.text
     assert client.post("/api/v1/decisions", headers=H, json={"serial": "ut-ua-kyiv-01", "lat_deg": 50.45,
                                                              "lon_deg": 30.52}).status_code == 200
+
+
+def test_over_long_strings_are_422_naming_line_and_field_in_imports_and_keys(client):
+    """The store's column widths hold for a CSV row as for a JSON body (SQLite stored a 300-character name, PostgreSQL
+    answered without line or field); a key's owner is an audit actor and is refused, not cut, when too long."""
+    csv = "name,kind,country\nShort,customer,UA\n" + "n" * 201 + ",customer,UA\n"
+    r = client.post("/api/v1/import/organisations", content=csv, headers={**H, "content-type": "text/csv"})
+    assert r.status_code == 422 and "line 3" in r.json()["detail"] and "'name'" in r.json()["detail"], r.text
+    csv = "serial,kit_number,hardware_version,manufacturer\nut-long-1," + "k" * 65 + ",rev4_prod2,SpaceX\n"
+    r = client.post("/api/v1/import/terminals", content=csv, headers={**H, "content-type": "text/csv"})
+    assert r.status_code == 422 and "line 2" in r.json()["detail"] and "'kit_number'" in r.json()["detail"], r.text
+    r = client.post("/api/v1/keys", headers=H, json={"role": "viewer", "owner": "o" * 121})
+    assert r.status_code == 422 and r.json()["field"] == "owner", r.text
