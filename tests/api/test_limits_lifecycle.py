@@ -20,19 +20,26 @@ H = auth(ADMIN)
 SQUARE = {"type": "Polygon", "coordinates": [[[30, 50], [31, 50], [31, 51], [30, 51], [30, 50]]]}
 
 
-@pytest.mark.parametrize("raw", [
-    '{"serial": "ut-ua-kyiv-01", "lat_deg": NaN, "lon_deg": 30}',
-    '{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": Infinity}',
-    '{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": 30, "speed_kmh": -Infinity}',
-    '{"serial": "ut-ua\\u0000", "lat_deg": 50, "lon_deg": 30}',
-    '{"serial": "' + "x" * 65 + '", "lat_deg": 50, "lon_deg": 30}',
-    '{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": 30, "at": "9999-12-31T23:59:59-05:00"}',
+@pytest.mark.parametrize("raw, field", [
+    ('{"serial": "ut-ua-kyiv-01", "lat_deg": NaN, "lon_deg": 30}', "lat_deg"),
+    ('{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": Infinity}', "lon_deg"),
+    ('{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": 30, "speed_kmh": -Infinity}', "speed_kmh"),
+    ('{"serial": "ut-ua\\u0000", "lat_deg": 50, "lon_deg": 30}', "serial"),
+    ('{"serial": "' + "x" * 65 + '", "lat_deg": 50, "lon_deg": 30}', "serial"),
+    ('{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": 30, "at": "9999-12-31T23:59:59-05:00"}', "at"),
 ])
-def test_bad_numbers_strings_and_dates_are_422_with_a_json_body(client, raw):
+def test_bad_numbers_strings_and_dates_are_422_with_a_json_body_naming_the_field(client, raw, field):
     r = client.post("/api/v1/decisions", content=raw, headers={**H, "content-type": "application/json"})
     assert r.status_code == 422, r.text
     body = r.json()
     assert isinstance(body["detail"], str) and json.dumps(body)
+    assert body["field"] == field and f"field '{field}'" in body["detail"], body
+
+
+def test_a_non_finite_number_deep_in_a_body_is_named_by_its_path(client):
+    raw = '{"terminals": [{"serial": "a", "lat_deg": 1, "lon_deg": 2}, {"serial": "b", "lat_deg": NaN, "lon_deg": 2}]}'
+    r = client.post("/api/v1/decisions/batch", content=raw, headers={**H, "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "terminals[1].lat_deg", r.text
 
 
 def test_year_10000_zone_is_refused_and_decisions_keep_working(client):
