@@ -7,6 +7,7 @@ Modules: ``engine`` (routes, plot, constellation), ``access`` (serve, db, decide
 from __future__ import annotations
 
 import importlib
+import re
 
 import typer
 from typer.core import TyperOption
@@ -31,14 +32,21 @@ _display_type_rich = TyperOption.display_type_rich
 TyperOption.display_type_rich = _flag_has_no_value
 
 # Environment variables each command reads, shown at the end of its --help (the code that reads them:
-# store/session.py LEONET_DB, api/auth.py LEONET_ADMIN_KEY, access/borders.py LEONET_CACHE).
+# store/session.py LEONET_DB, access/keys.py LEONET_ADMIN_KEY, access/borders.py LEONET_CACHE, access/checkpoint.py
+# the audit checkpoint's variables, options declared with envvar=…: LEONET_API_KEY).
 _DB = "LEONET_DB (database URL when --db is not given; default sqlite:///leonet.sqlite)"
 _KEY = "LEONET_ADMIN_KEY (when set, an admin API key with this value is created)"
 _CACHE = "LEONET_CACHE (cache folder for border lookups; default ~/.cache/leonet)"
+_AUDIT = ("LEONET_AUDIT_CHECKPOINT (the audit head checkpoint file; default <sqlite file>.audit-head.json, for "
+          "PostgreSQL $XDG_STATE_HOME/leonet/…, XDG_STATE_HOME defaulting to ~/.local/state); LEONET_AUDIT_HMAC_KEY "
+          "or LEONET_AUDIT_HMAC_KEY_FILE (signs the checkpoint)")
+_API_KEY = "LEONET_API_KEY (admin key for --api when --key is not given)"
 ENVIRONMENT: dict[str, tuple[str, ...]] = {
-    "serve": (_DB, _KEY, _CACHE), "demo": (_KEY, _CACHE), "run": (_CACHE,), "terminals": (_CACHE,),
-    "decide": (_DB, _CACHE), "db": (_DB,), "audit": (_DB,),
-    "dish": ("LEONET_API_KEY or LEONET_ADMIN_KEY (the key for --attach when --api-key is not given)", _CACHE),
+    "serve": (_DB, _KEY, _CACHE, _AUDIT), "demo": (_KEY, _CACHE, _AUDIT), "run": (_CACHE, _AUDIT),
+    "terminals": (_CACHE,), "decide": (_DB, _CACHE), "db": (_DB, _AUDIT), "audit": (_DB, _AUDIT),
+    "zones": (_DB, _AUDIT), "policy": (_DB, _API_KEY, _AUDIT), "provenance": (_DB,),
+    "population": (_DB, _CACHE, _AUDIT), "compare": (_CACHE,),
+    "dish": ("LEONET_API_KEY or LEONET_ADMIN_KEY (the key for --attach when --api-key is not given)", _CACHE, _AUDIT),
 }
 
 
@@ -57,9 +65,11 @@ for _name in _AREAS:
     _module.register(app)
 
 
-def _environment_epilogs() -> None:
+def _environment_epilogs():
     """Append 'Environment: …' to the help of every command (and group) that reads environment variables;
     the others say they read none."""
+    from rich.markup import escape
+
     command = typer.main.get_command(app)
     for name, sub in command.commands.items():
         names = ENVIRONMENT.get(name, ())
@@ -67,6 +77,11 @@ def _environment_epilogs() -> None:
         targets = [sub, *getattr(sub, "commands", {}).values()]
         for target in targets:
             target.epilog = text
+            if target.help:  # plain prose: no rich markup, no hard line breaks inside a paragraph
+                target.help = escape(re.sub(r"(?<!\n)\n(?!\n)", " ", target.help))
+            for param in target.params:
+                if getattr(param, "help", None):
+                    param.help = escape(param.help)
     return command
 
 
