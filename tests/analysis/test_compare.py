@@ -195,3 +195,22 @@ def test_tradeoff_plot_labels_of_coinciding_policies_do_not_overlap():
     plt.close(fig)
     assert len(boxes) == 4
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_compare_scratch_stores_leave_the_operators_audit_checkpoint_alone(small_scenario, tmp_path, monkeypatch):
+    """With $LEONET_AUDIT_CHECKPOINT set for the operator's store, `leonet compare` (its own scratch stores, one per
+    policy) must not move that checkpoint, or `leonet audit verify` of the real store reports a rewritten history."""
+    from leonet.access import checkpoint
+    from leonet.store.models import AuditRecord
+
+    monkeypatch.setenv("LEONET_AUDIT_CHECKPOINT", str(tmp_path / "operator.audit-head.json"))
+    sessions = open_store(f"sqlite:///{tmp_path / 'operator.sqlite'}")
+    with sessions.begin() as s:
+        seed.load_example(s)
+    before = (tmp_path / "operator.audit-head.json").read_text()
+    monkeypatch.setattr(checkpoint, "_WRITTEN", {})  # `leonet compare` is another process (as are its Dask workers)
+    compare(small_scenario, {"status quo": load_policy("status_quo")}, tmp_path / "cmp", duration_s=15, local=True)
+    assert (tmp_path / "operator.audit-head.json").read_text() == before
+    with sessions() as s:
+        records = dict(s.execute(select(AuditRecord.seq, AuditRecord.hash)).all())
+    assert checkpoint.check(records, max(records), tmp_path / "operator.audit-head.json")[0] == []

@@ -26,7 +26,7 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
     applied, every slot simulated; returns the scores (see analysis.scoring) and timings."""
     from sqlalchemy import select
 
-    from leonet.access import seed
+    from leonet.access import checkpoint, seed
     from leonet.access.codes import DisablementCode as C
     from leonet.access.detect import write_evidence
     from leonet.access.policy import decide_batch
@@ -41,6 +41,7 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
         scenario = scenario.model_copy(update={"duration_s": float(duration_s)})
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='leonet-compare-')) / 'store.sqlite'}"
     sessions = open_store(url)
+    checkpoint.scratch(sessions.kw["bind"])  # never moves the operator's $LEONET_AUDIT_CHECKPOINT
     if scenario.control_plane == "example":
         with sessions.begin() as session:
             seed.load_example(session)

@@ -35,9 +35,14 @@ TyperOption.display_type_rich = _flag_has_no_value
 _DB = "LEONET_DB (database URL when --db is not given; default sqlite:///leonet.sqlite)"
 _KEY = "LEONET_ADMIN_KEY (when set, an admin API key with this value is created)"
 _CACHE = "LEONET_CACHE (cache folder for border lookups; default ~/.cache/leonet)"
+# access/checkpoint.py: every commit that appends audit records moves the head checkpoint.
+_AUDIT = ("LEONET_AUDIT_CHECKPOINT (audit head checkpoint file; default beside a SQLite database), "
+          "LEONET_AUDIT_HMAC_KEY or LEONET_AUDIT_HMAC_KEY_FILE (its signing key)")
 ENVIRONMENT: dict[str, tuple[str, ...]] = {
-    "serve": (_DB, _KEY, _CACHE), "demo": (_KEY, _CACHE), "run": (_CACHE,), "terminals": (_CACHE,),
-    "decide": (_DB, _CACHE), "db": (_DB,), "audit": (_DB,),
+    "serve": (_DB, _KEY, _AUDIT, _CACHE), "demo": (_KEY, _AUDIT, _CACHE), "run": (_AUDIT, _CACHE),
+    "terminals": (_CACHE,), "decide": (_DB, _CACHE), "db": (_DB, _AUDIT), "audit": (_DB, _AUDIT),
+    "zones": (_DB, _AUDIT), "compare": (_CACHE,), "provenance": (_DB,), "population": (_DB, _AUDIT, _CACHE),
+    "policy": (_DB, "LEONET_API_KEY (the admin key for --api when --key is not given)", _AUDIT),
     "dish": ("LEONET_API_KEY or LEONET_ADMIN_KEY (the key for --attach when --api-key is not given)", _CACHE),
 }
 

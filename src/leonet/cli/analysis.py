@@ -19,7 +19,7 @@ DB_HELP = "SQLAlchemy URL (sqlite:///file.sqlite or postgresql://…); default $
 
 
 def compare(
-    scenario: Path = typer.Argument(..., help="Scenario TOML (with a [population] section to score anything)"),
+    scenario: Path = typer.Argument(..., help=r"Scenario TOML (with a \[population] section to score anything)"),
     policy: list[str] = typer.Option(..., "--policy", help="NAME=POLICY.toml (or NAME=shipped-name); repeat"),
     out: Path = typer.Option(..., "--out", help="Output directory"),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a LocalCluster)"),
