@@ -3,6 +3,8 @@ variables the command reads named."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from leonet.cli import _environment_epilogs
@@ -80,3 +82,22 @@ def test_help_keeps_bracketed_words(capsys, monkeypatch):
                 assert word in out, f"leonet {' '.join(path)} --help lost {word}"
                 checked += 1
     assert checked >= 1
+
+
+def _plain(text: str) -> str:
+    """--help output without the boxes, whitespace collapsed (wrapped lines joined)."""
+    return " ".join(text.translate({ord(c): " " for c in "│╭╮╰╯─"}).split())
+
+
+def test_every_help_text_is_shown_verbatim_and_names_the_variables_it_reads(capsys, monkeypatch):
+    """Help text is rich markup: a literal `[population]` would vanish from the rendered help. And a command whose
+    option falls back on $LEONET_… names that variable in its Environment line."""
+    monkeypatch.setenv("COLUMNS", "200")
+    root = _environment_epilogs()
+    for path, command in _leaves(root):
+        out = _plain(_help(root, path, capsys))
+        for param in command.params:
+            text = " ".join((getattr(param, "help", None) or "").replace("\\[", "[").split())  # \[ escapes a [
+            assert text in out, f"leonet {' '.join(path)} {param.name}: {text!r} not shown as written"
+            for var in re.findall(r"\$(LEONET_[A-Z_]+)", text):
+                assert var in out.rpartition("Environment:")[2], f"leonet {' '.join(path)}: {var}"

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from leonet.access import seed
+from leonet.access.codes import DisablementCode as C
 from leonet.access.reconcile import reconcile
 from leonet.analysis.compare import compare, run_policy
 from leonet.analysis.policyfile import apply_policy, load_policy, parse_policy, select_serials
@@ -110,9 +111,11 @@ def test_front_line_block_cuts_leakage_at_a_cost(small_scenario, tmp_path):
     assert fl["leakage_h"] < sq["leakage_h"]
     assert sq["leakage_by_cause_h"]["no rule bars its position"] > 0
     # A jammed kit reports no position, but its signalling uplink gives the network a fix, decided on (position
-    # source STARLINK): under the status quo that fix is in Ukraine, so it is served — a real leakage cause.
-    assert sq["leakage_by_cause_h"]["jammed GPS"] > 0
+    # source STARLINK): under the status quo that fix is in Ukraine, where the kit really is and which the status quo
+    # serves — its leakage is put down to no rule barring its position, not to its GPS.
+    assert sq["leakage_by_cause_h"]["jammed GPS"] < sq["leakage_by_cause_h"]["no rule bars its position"]
     assert fl["leakage_by_cause_h"]["no rule bars its position"] == 0  # what leaks is spoofed GPS
+    assert fl["leakage_by_cause_h"]["spoofed GPS"] > 0
     assert fl["detected_pct"] > sq["detected_pct"] and fl["incidents"] > sq["incidents"]
     assert (tmp_path / "front-line" / "incidents.html").exists()
 
@@ -151,3 +154,63 @@ def test_scores_count_from_activation():
     assert r["time_to_detect_median_min"] == pytest.approx((7200.0 + 3600.0) / 2 / 60)
     # d0 last served in slot 1 → cut off at 2 h; d1 last served in slot 2 → cut off at 3 h, 1 h after activation.
     assert r["cut_off_pct"] == 100.0 and r["time_to_cut_off_median_min"] == pytest.approx((120 + 60) / 2)
+
+
+def test_jammed_kit_still_awaiting_its_first_fix_is_not_cut_off():
+    """Kit 0 (jammed) is refused UNKNOWN_LOCATION from its activation to the end: its first network fix is still
+    pending, nothing was decided on its position — not a cut-off. Kit 1 is refused BLOCKED_AREA from the start (cut
+    off at 0); kit 2 is served, then refused UNKNOWN_LOCATION (the location check denies it: cut off)."""
+    U, B, S = int(C.UNKNOWN_LOCATION), int(C.BLOCKED_AREA), int(C.UNKNOWN_STATE)
+    codes = np.array([[S, B, 0], [U, B, U], [U, B, U]], dtype=np.int16)
+    r = score(codes, codes == 0, 60.0, np.ones(3, bool), np.array([1, 0, 2], np.int8), np.zeros(3, bool),
+              np.array(["j", "b", "s"]), [], active_from_s=np.array([60.0, 0.0, 0.0]))
+    assert r["diverted_kits_active"] == 3
+    assert r["cut_off_pct"] == pytest.approx(200 / 3) and r["time_to_cut_off_median_min"] == pytest.approx(0.5)
+
+
+def test_leak_cause_is_the_gps_only_where_the_policy_bars_the_true_position():
+    """A jammed or spoofed kit served where the policy would serve it anyway (its true position is not barred)
+    leaked because no rule bars its position, not because of its GPS."""
+    codes = np.zeros((2, 3), dtype=np.int16)
+    barred = np.array([[False, False, False], [True, True, True]])
+    r = score(codes, codes == 0, 3600.0, np.ones(3, bool), np.array([1, 2, 0], np.int8),
+              np.array([False, False, True]), np.array(["j", "s", "w"]), [], barred=barred)
+    assert r["leakage_by_cause_h"] == {"spoofed GPS": 1.0, "jammed GPS": 1.0, "whitelisted": 2.0,
+                                       "no rule bars its position": 2.0}
+
+
+def test_tradeoff_plot_labels_of_coinciding_policies_do_not_overlap():
+    """Two policies with the same scores (e.g. the status quo and a location check that caught no spoofer) land on
+    one point: both names stay readable."""
+    import matplotlib.pyplot as plt
+
+    from leonet.analysis.report import figure
+
+    base = {"collateral_pct": 0.7, "leakage_pct": 70.3, "detected_pct": 6.7}
+    fig = figure([{**base, "policy": "status quo"}, {**base, "policy": "location check"},
+                  {**base, "collateral_pct": 0.9, "policy": "front line"}, {**base, "leakage_pct": 8.0,
+                                                                              "policy": "whitelist"}])
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+    plt.close(fig)
+    assert len(boxes) == 4
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_compare_scratch_stores_leave_the_operators_audit_checkpoint_alone(small_scenario, tmp_path, monkeypatch):
+    """With $LEONET_AUDIT_CHECKPOINT set for the operator's store, `leonet compare` (its own scratch stores, one per
+    policy) must not move that checkpoint, or `leonet audit verify` of the real store reports a rewritten history."""
+    from leonet.access import checkpoint
+    from leonet.store.models import AuditRecord
+
+    monkeypatch.setenv("LEONET_AUDIT_CHECKPOINT", str(tmp_path / "operator.audit-head.json"))
+    sessions = open_store(f"sqlite:///{tmp_path / 'operator.sqlite'}")
+    with sessions.begin() as s:
+        seed.load_example(s)
+    before = (tmp_path / "operator.audit-head.json").read_text()
+    monkeypatch.setattr(checkpoint, "_WRITTEN", {})  # `leonet compare` is another process (as are its Dask workers)
+    compare(small_scenario, {"status quo": load_policy("status_quo")}, tmp_path / "cmp", duration_s=15, local=True)
+    assert (tmp_path / "operator.audit-head.json").read_text() == before
+    with sessions() as s:
+        records = dict(s.execute(select(AuditRecord.seq, AuditRecord.hash)).all())
+    assert checkpoint.check(records, max(records), tmp_path / "operator.audit-head.json")[0] == []

@@ -2,7 +2,7 @@
 the recorded sales chain, the account (its home country), and where the network observed the terminal (the
 positions it reported, or the network's own fix when it reported none or the fix contradicted it; telemetry table).
 
-Classes (docs/provenance.md):
+Classes (docs/enforcement.md §4):
 - ``sold_into_country_of_use`` — the chain reaches a customer, and its last delivery was into the country where
   the terminal is used;
 - ``carried_across`` — the chain reaches a customer in one country, the terminal is used in another;

@@ -26,8 +26,10 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
     applied, every slot simulated; returns the scores (see analysis.scoring) and timings."""
     from sqlalchemy import select
 
-    from leonet.access import seed
+    from leonet.access import checkpoint, seed
+    from leonet.access.codes import DisablementCode as C
     from leonet.access.detect import write_evidence
+    from leonet.access.policy import decide_batch
     from leonet.analysis.scoring import score
     from leonet.sim.engine import Simulation
     from leonet.sim.population import ensure_records
@@ -39,6 +41,7 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
         scenario = scenario.model_copy(update={"duration_s": float(duration_s)})
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='leonet-compare-')) / 'store.sqlite'}"
     sessions = open_store(url)
+    checkpoint.scratch(sessions.kw["bind"])  # never moves the operator's $LEONET_AUDIT_CHECKPOINT
     if scenario.control_plane == "example":
         with sessions.begin() as session:
             seed.load_example(session)
@@ -49,17 +52,22 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
     t_setup = time.perf_counter() - t0
     n_slots = max(1, math.ceil((duration_s or scenario.duration_s) / scenario.slot_s))
     m = len(sim.serials_arr)
+    # Ground truth for scoring: the population's terminals (hand-placed ones have none and are left out).
+    n_hand = m - (len(pop) if pop is not None else 0)
+    cols = slice(n_hand, m)
+    kits = n_hand + np.flatnonzero(pop.diverted) if pop is not None else np.zeros(0, dtype=np.int64)
     codes = np.empty((n_slots, m), dtype=np.int16)
     served = np.empty((n_slots, m), dtype=bool)
+    barred = np.ones((n_slots, m), dtype=bool)
     for k in range(n_slots):
         sim.step()
         st = sim.slot_state()  # the declared read interface (leonet.sim.interface.SlotState)
         codes[k], served[k] = st.code, st.sat >= 0
+        # Scoring only: would this policy refuse each diverted kit where it really is (leakage causes)?
+        barred[k, kits] = decide_batch(sim.slot_context, st.serial[kits], st.true_lat_deg[kits],
+                                       st.true_lon_deg[kits], st.t_utc, st.speed_kmh[kits]).codes != int(C.OKAY)
     incidents = sim.incidents()
     t_run = time.perf_counter() - t0 - t_setup
-    # Ground truth for scoring: the population's terminals (hand-placed ones have none and are left out).
-    n_hand = m - (len(pop) if pop is not None else 0)
-    cols = slice(n_hand, m)
     with sessions() as session:
         listed = set(session.execute(select(WhitelistEntry.terminal_serial)).scalars())
     serials = sim.serials_arr[cols]
@@ -69,7 +77,7 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
                       else np.zeros(0, bool), pop.gps if pop is not None else np.zeros(0, np.int8),
                       np.isin(serials, list(listed)), serials,
                       [i for i in incidents if any(t["serial"] in ours for t in i.terminals)],
-                      pop.active_from_s if pop is not None else None),
+                      pop.active_from_s if pop is not None else None, barred[:, cols]),
               "setup_s": t_setup, "run_s": t_run}
     if out_dir is not None:
         write_evidence(incidents, Path(out_dir) / slug(name), sim.zones_geojson())

@@ -32,21 +32,20 @@ _display_type_rich = TyperOption.display_type_rich
 TyperOption.display_type_rich = _flag_has_no_value
 
 # Environment variables each command reads, shown at the end of its --help (the code that reads them:
-# store/session.py LEONET_DB, access/keys.py LEONET_ADMIN_KEY, access/borders.py LEONET_CACHE, access/checkpoint.py
-# the audit checkpoint's variables, options declared with envvar=…: LEONET_API_KEY).
+# store/session.py LEONET_DB, access/keys.py LEONET_ADMIN_KEY, access/borders.py LEONET_CACHE; options declared
+# with envvar=…: LEONET_API_KEY).
 _DB = "LEONET_DB (database URL when --db is not given; default sqlite:///leonet.sqlite)"
 _KEY = "LEONET_ADMIN_KEY (when set, an admin API key with this value is created)"
 _CACHE = "LEONET_CACHE (cache folder for border lookups; default ~/.cache/leonet)"
-_AUDIT = ("LEONET_AUDIT_CHECKPOINT (the audit head checkpoint file; default <sqlite file>.audit-head.json, for "
-          "PostgreSQL $XDG_STATE_HOME/leonet/…, XDG_STATE_HOME defaulting to ~/.local/state); LEONET_AUDIT_HMAC_KEY "
-          "or LEONET_AUDIT_HMAC_KEY_FILE (signs the checkpoint)")
-_API_KEY = "LEONET_API_KEY (admin key for --api when --key is not given)"
+# access/checkpoint.py: every commit that appends audit records moves the head checkpoint.
+_AUDIT = ("LEONET_AUDIT_CHECKPOINT (audit head checkpoint file; default beside a SQLite database), "
+          "LEONET_AUDIT_HMAC_KEY or LEONET_AUDIT_HMAC_KEY_FILE (its signing key)")
 ENVIRONMENT: dict[str, tuple[str, ...]] = {
-    "serve": (_DB, _KEY, _CACHE, _AUDIT), "demo": (_KEY, _CACHE, _AUDIT), "run": (_CACHE, _AUDIT),
+    "serve": (_DB, _KEY, _AUDIT, _CACHE), "demo": (_KEY, _AUDIT, _CACHE), "run": (_AUDIT, _CACHE),
     "terminals": (_CACHE,), "decide": (_DB, _CACHE), "db": (_DB, _AUDIT), "audit": (_DB, _AUDIT),
-    "zones": (_DB, _AUDIT), "policy": (_DB, _API_KEY, _AUDIT), "provenance": (_DB,),
-    "population": (_DB, _CACHE, _AUDIT), "compare": (_CACHE,),
-    "dish": ("LEONET_API_KEY or LEONET_ADMIN_KEY (the key for --attach when --api-key is not given)", _CACHE, _AUDIT),
+    "zones": (_DB, _AUDIT), "compare": (_CACHE,), "provenance": (_DB,), "population": (_DB, _AUDIT, _CACHE),
+    "policy": (_DB, "LEONET_API_KEY (the admin key for --api when --key is not given)", _AUDIT),
+    "dish": ("LEONET_API_KEY or LEONET_ADMIN_KEY (the key for --attach when --api-key is not given)", _CACHE),
 }
 
 

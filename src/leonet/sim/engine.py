@@ -95,6 +95,7 @@ class Simulation:
         self.evidence = EvidenceLog(self.location.threshold)  # only what the operator can know
         self._incidents_cache: tuple[int, list] | None = None
         self._arrays = self._initial_arrays()
+        self.slot_context = None  # the PolicyContext the last slot was decided with
         self._slot_state_cache: tuple[int, SlotState] | None = None
         self.stage_s: dict[str, float] = {}  # wall time per stage, summed over the slots run
 
@@ -265,6 +266,7 @@ class Simulation:
         (gps_lat, gps_lon), (rep_lat, rep_lon) = self._reported(lat, lon)
         ctx = self.roaming.update(self.meter.apply(self.context(when)), self.serials_arr, rep_lat, rep_lon, when)
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
+        self.slot_context = ctx  # what this slot was decided with (analysis.compare re-decides on the truth)
         clock("decide")
         codes = decision.codes.copy()
         check = self.scenario.location_check
