@@ -29,7 +29,10 @@ def run_scenario(scenario, seconds: float | None, out_dir: str, db: str | None =
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sim = Simulation(sc, db or f"sqlite:///{(out / 'leonet.sqlite').resolve()}")
-    summary = run_batch(sim, sc.duration_s if seconds is None else seconds, out)
+    try:
+        summary = run_batch(sim, sc.duration_s if seconds is None else seconds, out)
+    finally:
+        sim.sessions.kw["bind"].dispose()  # the store complete in leonet.sqlite (no -wal beside it) before it ships
     return {**summary, "scenario": str(scenario), "out": str(out)}
 
 
