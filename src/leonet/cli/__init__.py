@@ -7,6 +7,7 @@ Modules: ``engine`` (routes, plot, constellation), ``access`` (serve, db, decide
 from __future__ import annotations
 
 import importlib
+import re
 
 import typer
 from typer.core import TyperOption
@@ -31,7 +32,8 @@ _display_type_rich = TyperOption.display_type_rich
 TyperOption.display_type_rich = _flag_has_no_value
 
 # Environment variables each command reads, shown at the end of its --help (the code that reads them:
-# store/session.py LEONET_DB, api/auth.py LEONET_ADMIN_KEY, access/borders.py LEONET_CACHE).
+# store/session.py LEONET_DB, access/keys.py LEONET_ADMIN_KEY, access/borders.py LEONET_CACHE; options declared
+# with envvar=…: LEONET_API_KEY).
 _DB = "LEONET_DB (database URL when --db is not given; default sqlite:///leonet.sqlite)"
 _KEY = "LEONET_ADMIN_KEY (when set, an admin API key with this value is created)"
 _CACHE = "LEONET_CACHE (cache folder for border lookups; default ~/.cache/leonet)"
@@ -62,9 +64,11 @@ for _name in _AREAS:
     _module.register(app)
 
 
-def _environment_epilogs() -> None:
+def _environment_epilogs():
     """Append 'Environment: …' to the help of every command (and group) that reads environment variables;
     the others say they read none."""
+    from rich.markup import escape
+
     command = typer.main.get_command(app)
     for name, sub in command.commands.items():
         names = ENVIRONMENT.get(name, ())
@@ -72,6 +76,11 @@ def _environment_epilogs() -> None:
         targets = [sub, *getattr(sub, "commands", {}).values()]
         for target in targets:
             target.epilog = text
+            if target.help:  # plain prose: no rich markup, no hard line breaks inside a paragraph
+                target.help = escape(re.sub(r"(?<!\n)\n(?!\n)", " ", target.help))
+            for param in target.params:
+                if getattr(param, "help", None):
+                    param.help = escape(param.help)
     return command
 
 
