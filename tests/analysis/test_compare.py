@@ -233,3 +233,20 @@ def test_compare_scratch_stores_leave_the_operators_audit_checkpoint_alone(small
     with sessions() as s:
         records = dict(s.execute(select(AuditRecord.seq, AuditRecord.hash)).all())
     assert checkpoint.check(records, max(records), tmp_path / "operator.audit-head.json")[0] == []
+
+
+def test_a_kit_not_yet_switched_on_reports_nothing(small_scenario):
+    """Before its activation a kit is off: no reported position in the slot state or telemetry (which the inference
+    reads as sightings), and no Roam trip started from a position it never sent."""
+    from leonet.population.spec import Population
+    from leonet.sim.engine import Simulation
+
+    pop = small_scenario.population.model_dump()
+    pop["diverted"][0]["activation"] = {"at_start": 0.0, "over_s": 1e6}  # practically none on within the run
+    sim = Simulation(small_scenario.model_copy(update={"population": Population.model_validate(pop)}), record=False)
+    sim.step()
+    st = sim.slot_state()
+    off = st.t_utc.timestamp() - sim.start_utc.timestamp() < sim.active_from_s
+    assert off.sum() >= 30 and (st.code[off] == int(C.UNKNOWN_STATE)).all()
+    assert np.isnan(st.lat_deg[off]).all() and np.isnan(st.lon_deg[off]).all()
+    assert np.isnan(sim.roaming.since_s[off]).all()

@@ -263,7 +263,9 @@ class Simulation:
         t_unix = when.timestamp()
         net = self.scenario.network
         lat, lon, speed, heading = self.tracks.at(t_s)
+        active = t_s >= self.active_from_s  # a kit not yet activated is off: no report, no decision, no uplink
         (gps_lat, gps_lon), (rep_lat, rep_lon) = self._reported(lat, lon)
+        gps_lat, gps_lon, rep_lat, rep_lon = (np.where(active, v, np.nan) for v in (gps_lat, gps_lon, rep_lat, rep_lon))
         ctx = self.roaming.update(self.meter.apply(self.context(when)), self.serials_arr, rep_lat, rep_lon, when)
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
         self.slot_context = ctx  # what this slot was decided with (analysis.compare re-decides on the truth)
@@ -272,7 +274,6 @@ class Simulation:
         check = self.scenario.location_check
         spoof_deny = self.location.flagged & bool(check.enabled and check.deny_on_unexpected_location)
         codes[spoof_deny & (codes == int(C.OKAY))] = int(C.UNKNOWN_LOCATION)
-        active = t_s >= self.active_from_s  # a kit not yet activated is off: no decision, no uplink, no record
         codes[~active] = int(C.UNKNOWN_STATE)
         authorized = codes == int(C.OKAY)
         if self.moving.any():
