@@ -96,6 +96,10 @@ def routes(
                               max_gsl_range_km=max_gsl_range_km, max_isl_km=max_isl_km,
                               drop_grazing_isls=drop_grazing_isls, pairs=pairs, start=start,
                               duration=duration, step=step)
+        if hypatia_out is not None:
+            from leonet.network.hypatia import check_names
+
+            check_names(job.sites)
         rows = len(job.src) * job.grid.count
         if rows >= LARGE_ROWS:
             typer.echo(size_note(rows, len(job.src), job.grid.count, out))

@@ -213,6 +213,16 @@ def reepoch_tles(source: TleSet, epoch: datetime) -> list[tuple[str, str]]:
     return pairs
 
 
+def check_names(sites: Sites) -> None:
+    """Ground-station names go into Hypatia's comma-separated ground_stations.txt (its ns-3 reader splits each line
+    into exactly 8 fields): refuse a name holding a comma or a line break before any work is done."""
+    for name in sites.names:
+        if "," in name or "\n" in name or "\r" in name:
+            raise LeonetInputError("a ground-station name with a comma or line break cannot go into Hypatia's "
+                                   "ground_stations.txt; rename it in the ground-station file", field="name",
+                                   value=name)
+
+
 def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50, progress=None) -> tuple[int, str]:
     """Hypatia's state for every step of a ``RouteJob`` (leonet's positions, links and shortest paths). Returns the
     number of steps written and a note for the user ('' or how far re-epoched TLEs stray from the originals);
@@ -224,6 +234,7 @@ def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50, progres
     from leonet.orbits.propagate import positions_ecef_km
 
     sites = job.sites
+    check_names(sites)
     first = positions_ecef_km(job.source, job.grid.t_unix_s[:1])[0]
     r_max_km = float(np.nanmax(np.linalg.norm(first, axis=1)))
     site_r_km = float(np.linalg.norm(sites.ecef_km, axis=1).min())
