@@ -62,6 +62,10 @@ def replay(records) -> State:
                 acct_by_number[p["number"]] = p["id"]
         elif a == "account.status" and p["number"] in st["accounts"]:
             st["accounts"][p["number"]]["status"] = p["status"]
+        elif a == "account.trip_start" and p["account"] in st["accounts"]:  # Roam trips (access/roam.py)
+            st["accounts"][p["account"]]["abroad_since"] = p["at"]
+        elif a == "account.trip_end" and p["account"] in st["accounts"]:
+            st["accounts"][p["account"]]["abroad_since"] = None
         elif a == "account.usage" and p["number"] in st["accounts"]:
             st["accounts"][p["number"]]["data_used_gb"] = p["used_gb"]
         elif a == "terminal.activate" and p["serial"] in st["terminals"] and "account_id" in p:
