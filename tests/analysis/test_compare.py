@@ -138,6 +138,25 @@ def test_dask_and_serial_agree_and_tables_are_written(small_scenario, tmp_path):
     assert (tmp_path / "dask" / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_compare_on_workers_in_another_directory_writes_the_evidence_here(small_scenario, tmp_path, monkeypatch):
+    """--scheduler workers may be on another machine or in another working directory: the evidence each policy
+    raised comes back to the caller and lands under the --out the user gave (here relative), nowhere else."""
+    from pathlib import Path
+
+    from dask.distributed import LocalCluster
+
+    elsewhere = tmp_path / "workers-cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the worker process starts here
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        monkeypatch.chdir(tmp_path)
+        compare(small_scenario, {"front line": load_policy("front_line_blocked")}, Path("out"),
+                scheduler=cluster.scheduler_address, duration_s=30)
+    assert list(elsewhere.iterdir()) == []
+    assert (tmp_path / "out" / "front-line" / "incidents.html").exists()
+    assert (tmp_path / "out" / "compare.csv").exists()
+
+
 def test_scores_count_from_activation():
     """Kit 0 is on from the start, kit 1 from 2 h: hours, time to detect and to cut off count from activation; a
     terminal refused before its activation (it is off) is not collateral."""

@@ -86,26 +86,34 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
 
 
 def _piece(shared: tuple, name: str, policy: Policy) -> dict:
-    scenario, out_dir, duration_s = shared
-    return run_policy(scenario, policy, name, out_dir, duration_s)
+    """One policy's run, its evidence files sent back as bytes (``files``): a worker may be on another machine or
+    in another working directory, so the caller writes them."""
+    from leonet.distributed import folder_bytes
+
+    scenario, duration_s = shared
+    with tempfile.TemporaryDirectory(prefix="leonet-compare-out-") as tmp:
+        result = run_policy(scenario, policy, name, tmp, duration_s)
+        return {**result, "files": folder_bytes(tmp)}
 
 
 def compare(scenario: Scenario, policies: dict[str, Policy], out_dir: Path, scheduler: str | None = None,
             workers: int = 2, duration_s: float | None = None, local: bool = False) -> list[dict]:
     """Run every policy (on Dask unless ``local``) and write compare.csv/.md/.json/.png into ``out_dir``."""
     from leonet.analysis.report import write_table
-    from leonet.distributed import dask_client, map_in_order
+    from leonet.distributed import dask_client, map_in_order, write_folder_bytes
 
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     pieces = list(policies.items())
-    shared = (scenario, str(out_dir), duration_s)
+    shared = (scenario, duration_s)
     if local:
         results, n_workers = list(map_in_order(None, _piece, pieces, shared=shared)), 0
     else:
         with dask_client(scheduler, workers) as client:
             n_workers = len(client.scheduler_info()["workers"])
             results = list(map_in_order(client, _piece, pieces, shared=shared))
+    for result in results:
+        write_folder_bytes(result.pop("files"), out_dir)
     wall = time.perf_counter() - t0
     write_table(results, out_dir, {"wall_s": wall, "workers": n_workers, "scenario": scenario.name})
     return results

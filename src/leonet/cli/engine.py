@@ -93,8 +93,10 @@ def routes(
         if hypatia_out is not None:
             from leonet.network.hypatia import write_hypatia_state
 
-            steps = write_hypatia_state(job, hypatia_out, chunk_steps)
+            steps, note = write_hypatia_state(job, hypatia_out, chunk_steps)
             typer.echo(f"wrote Hypatia's network state for {steps} steps to {hypatia_out}")
+            if note:
+                typer.echo(note)
     typer.echo(f"wrote {rows} rows ({len(job.src)} pairs × {job.grid.count} steps) to {out}")
 
 

@@ -18,6 +18,7 @@ with the "free one, only over ISLs" algorithm (one GSL interface per node, groun
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,8 @@ class HypatiaStateWriter:
     """Writes the static files once and one fstate/bandwidth pair per step (``write_step``)."""
 
     def __init__(self, out_dir: str | Path, source: Constellation | TleSet, sites: Sites, isl_edges: np.ndarray,
-                 max_gsl_length_m: float, max_isl_length_m: float, gsl_bandwidth: float = 1.0):
+                 max_gsl_length_m: float, max_isl_length_m: float, gsl_bandwidth: float = 1.0,
+                 start: datetime | None = None):
         self.dir = Path(out_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.n, self.g = source.num_sats, len(sites)
@@ -61,10 +63,11 @@ class HypatiaStateWriter:
             self.num_isls[a] += 1
             self.num_isls[b] += 1
         self.prev: dict[tuple[int, int], tuple[int, int, int]] | None = None
-        self._write_static(source, sites, max_gsl_length_m, max_isl_length_m)
+        self._write_static(source, sites, max_gsl_length_m, max_isl_length_m, start)
 
-    def _write_static(self, source, sites: Sites, max_gsl_m: float, max_isl_m: float) -> None:
-        (self.dir / "tles.txt").write_text(tles_text(source), encoding="utf-8")
+    def _write_static(self, source, sites: Sites, max_gsl_m: float, max_isl_m: float,
+                      start: datetime | None) -> None:
+        (self.dir / "tles.txt").write_text(tles_text(source, start), encoding="utf-8")
         (self.dir / "isls.txt").write_text("".join(f"{a} {b}\n" for a, b in self.edges.tolist()), encoding="utf-8")
         lines = []
         for gid, (name, lat, lon, alt) in enumerate(zip(sites.names, sites.lat_deg, sites.lon_deg, sites.alt_m,
@@ -112,8 +115,11 @@ class HypatiaStateWriter:
         self.prev = state
 
 
-def tles_text(source: Constellation | TleSet) -> str:
-    """Hypatia's tles.txt: a header 'orbits satellites-per-orbit', then 3-line TLEs named '<name> <id>'."""
+def tles_text(source: Constellation | TleSet, start: datetime | None = None) -> str:
+    """Hypatia's tles.txt: a header 'orbits satellites-per-orbit', then 3-line TLEs named '<name> <id>', all at one
+    epoch: the run's start. Hypatia reads nothing else (satgenpy refuses TLEs of different epochs, and its ns-3
+    module flies every satellite from its TLE's epoch at simulation time 0), so TLEs at other epochs are re-epoched
+    (``reepoch_tles``)."""
     if isinstance(source, Constellation):
         from leonet.orbits.export import constellation_tles
 
@@ -123,20 +129,59 @@ def tles_text(source: Constellation | TleSet) -> str:
                   else f"1 {source.num_sats}")
         names = [f"{source.name}" for _ in pairs]
     else:
-        if any(r[0] != "tle" for r in source.records):
-            raise LeonetInputError("Hypatia's tles.txt needs TLE lines; OMM records cannot be written",
-                                   field="hypatia-out", value=source.source)
-        pairs = [(r[1], r[2]) for r in source.records]
-        header = f"1 {source.num_sats}"
         names = [name.split()[0] if name.split() else "sat" for name in source.names]
+        header = f"1 {source.num_sats}"
+        if start is None and source.common_epoch() is not None or start is not None and _as_given(source, start):
+            pairs = [(r[1], r[2]) for r in source.records]
+        else:
+            if start is None:
+                raise LeonetInputError("Hypatia's tles.txt needs one epoch for all satellites: give --start",
+                                       field="hypatia-out", value=source.source)
+            pairs = reepoch_tles(source, start)
     body = "".join(f"{name} {sid}\n{l1}\n{l2}\n" for sid, (name, (l1, l2)) in enumerate(zip(names, pairs,
                                                                                           strict=True)))
     return header + "\n" + body
 
 
-def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50) -> int:
+def _as_given(source: TleSet, start: datetime) -> bool:
+    """The input TLEs can go into tles.txt unchanged: TLE lines (not OMM), all at ``start`` (within 1 ms)."""
+    common = source.common_epoch()
+    return (common is not None and abs((common - start).total_seconds()) < 1e-3
+            and all(r[0] == "tle" for r in source.records))
+
+
+def reepoch_tles(source: TleSet, epoch: datetime) -> list[tuple[str, str]]:
+    """TLE line pairs at ``epoch`` for every satellite: SGP4's own mean elements at that instant (python-sgp4 keeps
+    them after a propagation: ``im, Om, em, om, mm, nm``, drag included), B* kept, the mean motion written back in
+    Kozai's convention. Measured on the shipped CelesTrak snapshot (epochs up to 0.8 d from the new one): 4 m median,
+    15 m max apart at the new epoch (the TLE format's precision), 8 m median and 0.12 km p99 over 6 h. A satellite
+    SGP4 cannot take to ``epoch`` (decayed) keeps its own elements: leonet routes nothing over it."""
+    from sgp4.api import jday
+
+    from leonet.orbits.export import kozai_mean_motion_rev_day
+    from leonet.orbits.tle import format_tle
+
+    t = epoch.astimezone(UTC)
+    jd, fr = jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond * 1e-6)
+    pairs = []
+    for sat in source.satrecs:
+        err, _, _ = sat.sgp4(jd, fr)
+        if err == 0:
+            inc, raan, ecc, argp, anom, n_rad_min = sat.im, sat.Om, sat.em, sat.om, sat.mm, sat.nm
+        else:
+            inc, raan, ecc, argp, anom, n_rad_min = (sat.inclo, sat.nodeo, sat.ecco, sat.argpo, sat.mo,
+                                                     sat.no_unkozai)
+        n_rev_day = kozai_mean_motion_rev_day(n_rad_min / 60.0, math.degrees(inc))
+        lines = format_tle("x", int(sat.satnum) % 100_000, t, math.degrees(inc), math.degrees(raan),
+                           min(max(ecc, 0.0), 0.9999999), math.degrees(argp), math.degrees(anom), n_rev_day,
+                           sat.bstar).splitlines()
+        pairs.append((lines[1], lines[2]))
+    return pairs
+
+
+def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50) -> tuple[int, str]:
     """Hypatia's state for every step of a ``RouteJob`` (leonet's positions, links and shortest paths). Returns the
-    number of steps written."""
+    number of steps written and a note for the user ('' or how far re-epoched TLEs stray from the originals)."""
     from leonet.network.gsl import GslIndex, max_slant_range_km
     from leonet.network.isl import ATMOSPHERE_KM
     from leonet.network.latency import isl_keep_mask
@@ -151,7 +196,8 @@ def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50) -> int:
     # satgenpy's paper scripts: the longest ISL that stays above 80 km of a WGS72-radius Earth
     max_isl_m = 1000.0 * (job.max_isl_km if job.max_isl_km is not None
                           else 2.0 * math.sqrt(r_max_km**2 - (WGS72_A_M / 1000.0 + ATMOSPHERE_KM) ** 2))
-    writer = HypatiaStateWriter(out_dir, job.source, sites, job.isl_edges, max_gsl_m, max_isl_m)
+    writer = HypatiaStateWriter(out_dir, job.source, sites, job.isl_edges, max_gsl_m, max_isl_m,
+                                start=job.grid.start)
     gsl = GslIndex(sites.ecef_km, sites.lat_deg, sites.lon_deg, job.gsl)
     for a, b in job.grid.chunks(chunk_steps):
         pos = positions_ecef_km(job.source, job.grid.t_unix_s[a:b])
@@ -161,4 +207,21 @@ def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50) -> int:
             dist, nxt = distances_to_ground(pos[k], job.isl_edges, sites.ecef_km, mask, rng,
                                             None if keep is None else keep[k])
             writer.write_step(int(round(float(job.grid.t_s[a + k]) * 1e9)), dist, nxt, mask, rng)
-    return job.grid.count
+    return job.grid.count, _reepoch_note(job, Path(out_dir) / "tles.txt")
+
+
+def _reepoch_note(job, tles_path: Path) -> str:
+    """'' if tles.txt holds the input TLEs as they were; else how far its re-epoched satellites are from the
+    input's over the run (SGP4 of both at its first, middle and last instant)."""
+    from leonet.orbits.propagate import positions_ecef_km
+    from leonet.orbits.tle import parse_tle_text
+
+    if not isinstance(job.source, TleSet) or _as_given(job.source, job.grid.start):
+        return ""
+    t = job.grid.t_unix_s[[0, job.grid.count // 2, -1]]
+    written = parse_tle_text(tles_path.read_text(encoding="utf-8"), str(tles_path))
+    offset_km = np.linalg.norm(positions_ecef_km(written, t) - positions_ecef_km(job.source, t), axis=2)
+    worst = float(np.nanmax(offset_km)) if np.isfinite(offset_km).any() else float("nan")
+    return (f"tles.txt: the {job.source.num_sats} TLEs re-epoched to the start (Hypatia flies every satellite from "
+            f"one common epoch): median {float(np.nanmedian(offset_km)):.3f} km, max {worst:.3f} km from the input "
+            f"TLEs over the run")
