@@ -250,3 +250,15 @@ def test_a_kit_not_yet_switched_on_reports_nothing(small_scenario):
     assert off.sum() >= 30 and (st.code[off] == int(C.UNKNOWN_STATE)).all()
     assert np.isnan(st.lat_deg[off]).all() and np.isnan(st.lon_deg[off]).all()
     assert np.isnan(sim.roaming.since_s[off]).all()
+
+
+def test_compare_removes_its_scratch_stores(small_scenario, tmp_path, monkeypatch):
+    """Each policy runs in its own scratch SQLite store; a compare must not leave them behind (a 1-M-terminal
+    population makes each one large)."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    run_policy(small_scenario, load_policy("status_quo"), "status quo", None, 15)
+    assert list(scratch.iterdir()) == []

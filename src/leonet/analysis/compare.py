@@ -22,24 +22,28 @@ def slug(name: str) -> str:
 
 def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | None = None,
                duration_s: float | None = None) -> dict:
-    """One policy: fresh store (licensing, population records, example data if the scenario asks), the policy
-    applied, every slot simulated; returns the scores (see analysis.scoring) and timings."""
-    from sqlalchemy import select
+    """One policy: fresh scratch store (licensing, population records, example data if the scenario asks), the
+    policy applied, every slot simulated; returns the scores (see analysis.scoring) and timings. The scratch store
+    is removed afterwards."""
+    import shutil
 
+    scratch = Path(tempfile.mkdtemp(prefix="leonet-compare-"))
+    try:
+        return _run_policy(scenario, policy, name, out_dir, duration_s, f"sqlite:///{scratch / 'store.sqlite'}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | None, duration_s: float | None,
+                url: str) -> dict:
     from leonet.access import checkpoint, seed
-    from leonet.access.codes import DisablementCode as C
-    from leonet.access.detect import write_evidence
-    from leonet.access.policy import decide_batch
-    from leonet.analysis.scoring import score
     from leonet.sim.engine import Simulation
     from leonet.sim.population import ensure_records
-    from leonet.store.models import WhitelistEntry
     from leonet.store.session import open_store
 
     t0 = time.perf_counter()
     if duration_s is not None:  # the population (tracks, activation times) is generated for the run's duration
         scenario = scenario.model_copy(update={"duration_s": float(duration_s)})
-    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='leonet-compare-')) / 'store.sqlite'}"
     sessions = open_store(url)
     checkpoint.scratch(sessions.kw["bind"])  # never moves the operator's $LEONET_AUDIT_CHECKPOINT
     if scenario.control_plane == "example":
@@ -49,6 +53,22 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
     with sessions.begin() as session:
         applied = apply_policy(session, policy, actor=f"compare:{name}")
     sim = Simulation(with_rules(scenario, policy), db_url=url, record=False)
+    try:
+        return _simulate(sim, sessions, scenario, policy, name, out_dir, duration_s, pop, applied, t0)
+    finally:
+        sim.sessions.kw["bind"].dispose()
+        sessions.kw["bind"].dispose()
+
+
+def _simulate(sim, sessions, scenario, policy, name, out_dir, duration_s, pop, applied, t0) -> dict:
+    from sqlalchemy import select
+
+    from leonet.access.codes import DisablementCode as C
+    from leonet.access.detect import write_evidence
+    from leonet.access.policy import decide_batch
+    from leonet.analysis.scoring import score
+    from leonet.store.models import WhitelistEntry
+
     t_setup = time.perf_counter() - t0
     n_slots = max(1, math.ceil((duration_s or scenario.duration_s) / scenario.slot_s))
     m = len(sim.serials_arr)
@@ -81,7 +101,6 @@ def run_policy(scenario: Scenario, policy: Policy, name: str, out_dir: str | Non
               "setup_s": t_setup, "run_s": t_run}
     if out_dir is not None:
         write_evidence(incidents, Path(out_dir) / slug(name), sim.zones_geojson())
-    sim.sessions.kw["bind"].dispose()
     return result
 
 
