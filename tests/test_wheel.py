@@ -5,6 +5,7 @@ empty directory serves the dashboard's HTML and the API."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -76,3 +77,32 @@ def test_wheel_installs_and_serves_the_dashboard_outside_the_source_tree(tmp_pat
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_python_m_build_on_a_clone_without_built_assets_ships_the_dashboard(tmp_path):
+    """`python -m build` (no flags) makes the sdist, then the wheel from the unpacked sdist. On a fresh clone the
+    dashboard was never built: the sdist step must build it, or neither file carries it."""
+    node_modules = ROOT / "src/leonet/web/node_modules"
+    if not node_modules.is_dir():
+        pytest.fail("the dashboard's npm packages are not installed (scripts/setup.sh runs npm ci)")
+    clone = tmp_path / "clone"
+    shutil.copytree(ROOT / "src", clone / "src", ignore=shutil.ignore_patterns(
+        "node_modules", "dist", "__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+        shutil.copy2(ROOT / name, clone / name)
+    (clone / "src/leonet/web/node_modules").symlink_to(node_modules)  # npm ci's result, without the network
+    dist = tmp_path / "dist"
+    done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(clone)],
+                          capture_output=True, text=True, timeout=800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    sdist = next(dist.glob("leonet-*.tar.gz"))
+    wheel = next(dist.glob("leonet-*.whl"))
+    import tarfile
+
+    with tarfile.open(sdist) as tar:
+        assert any(n.endswith("src/leonet/web/dist/index.html") for n in tar.getnames())
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "leonet/web/dist/index.html" in names
+    assert any(n.startswith("leonet/web/dist/assets/") and n.endswith(".js") for n in names)

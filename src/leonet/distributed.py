@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from leonet.errors import LeonetInputError
@@ -90,3 +91,21 @@ def map_in_order(client: Any, fn: Callable[..., Any], pieces: Iterable[tuple], *
     finally:
         for _, fut in pending:
             fut.cancel()
+
+
+def folder_bytes(folder: str | Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path → content): what a worker sends back instead of writing on its own
+    file system, which the user may never see (another machine) or see somewhere else (another working directory)."""
+    root = Path(folder)
+    return {str(f.relative_to(root)): f.read_bytes() for f in sorted(root.rglob("*")) if f.is_file()}
+
+
+def write_folder_bytes(files: dict[str, bytes], folder: str | Path) -> None:
+    """Write ``folder_bytes`` output under ``folder`` (atomically per file, with the user's umask)."""
+    from leonet.io import atomic_path
+
+    for rel, content in files.items():
+        dest = Path(folder) / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(dest) as tmp:
+            tmp.write_bytes(content)

@@ -217,7 +217,7 @@ class Scenario(_Model):
     pops: list[Site]
     gateways: list[Gateway]
     terminals: list[TerminalSpec] = Field(default_factory=list)
-    population: Population | None = Field(default=None, description="Generated terminals (docs/population.md)")
+    population: Population | None = Field(default=None, description="Generated terminals (docs/enforcement.md)")
     source_dir: Path | None = Field(default=None, exclude=True,
                                     description="Directory of the scenario file (set by load_scenario)")
 

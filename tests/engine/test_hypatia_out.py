@@ -87,3 +87,40 @@ def test_hypatia_state_files_match_satgenpy(tmp_path):
                 assert abs((rng[src, a] + dist[dst, a]) - (rng[src, b] + dist[dst, b])) < TIE_KM
     print(f"forwarding entries identical: {same} of {same + differ}")
     assert same > 0.95 * (same + differ)
+
+
+def test_tles_of_other_epochs_are_written_at_the_start(tmp_path):
+    """Hypatia's ns-3 module flies every satellite from its TLE's epoch at simulation time 0, and satgenpy refuses
+    TLEs of different epochs: from real TLEs (the shipped CelesTrak snapshot: many epochs, none the start) tles.txt
+    holds every satellite at the run's start, as its own SGP4 orbit — within 0.2 km over the run of python-sgp4 on
+    the input TLEs."""
+    from datetime import UTC, datetime
+
+    from leonet.network.setup import resolve_tles
+    from leonet.orbits.tle import parse_tle_text
+
+    snapshot = resolve_tles("starlink-latest")
+    records = snapshot.records[:60]
+    source = tmp_path / "in.tle"
+    source.write_text("".join(f"{n}\n{r[1]}\n{r[2]}\n" for n, r in zip(snapshot.names, records, strict=False)))
+    gs = tmp_path / "gs.csv"
+    gs.write_text("name,lat_deg,lon_deg,alt_m\nKyiv,50.45,30.52,179\nWarsaw,52.23,21.01,100\n")
+    out = tmp_path / "hyp"
+    args = ["routes", "--tles", str(source), "--ground-stations", str(gs), "--isls", "none", "--start",
+            "2026-05-13T12:00:00Z", "--duration", "600", "--step", "300", "--out", str(tmp_path / "r.csv"),
+            "--hypatia-out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert len({r[1][18:32] for r in records}) > 1  # the input really has several epochs
+
+    text = (out / "tles.txt").read_text()
+    lines = text.splitlines()
+    assert lines[0] == "1 60"
+    assert [int(lines[1 + 3 * i].split()[1]) for i in range(60)] == list(range(60))  # satgenpy's id check
+    assert {lines[2 + 3 * i][18:32] for i in range(60)} == {"26133.50000000"}  # 2026-05-13 12:00 UTC, day 133
+    written = parse_tle_text(text, "tles.txt")
+    t = datetime(2026, 5, 13, 12, tzinfo=UTC).timestamp() + np.array([0.0, 300.0, 600.0])
+    given = parse_tle_text(source.read_text(), "in.tle")
+    offset_km = np.linalg.norm(positions_ecef_km(written, t) - positions_ecef_km(given, t), axis=2)
+    assert np.isfinite(offset_km).all() and offset_km.max() < 0.2
+    assert "re-epoched" in result.output

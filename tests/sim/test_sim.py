@@ -254,3 +254,28 @@ def test_a_terminal_is_off_until_its_activation(tmp_path):
     assert not any(t["serial"] == "ut-grey-01" for i in s.incidents() for t in i.terminals)
     s.step()  # 45 s: switched on
     assert s.terminal("ut-ua-kyiv-01").code == C.OKAY and s.terminal("ut-grey-01").code == C.BLOCKED_COUNTRY
+
+
+def test_summary_plot_of_a_population_shows_the_rtt_distribution_not_a_legend_per_terminal():
+    """40 served terminals: the RTT panel is a median and a 5–95 % band (a legend of 40 serials overflowed the
+    figure); the code panel counts each code per slot."""
+    import matplotlib.pyplot as plt
+    import pyarrow as pa
+
+    from leonet.sim.plots import _group_quantiles, summary_figure
+
+    m, slots = 40, 3
+    serial = [f"ut-{i:03d}" for i in range(m)] * slots
+    rtt = [20.0 + i for i in range(m)] * slots
+    code = (["OKAY"] * (m - 5) + ["BLOCKED_AREA"] * 5) * slots
+    rtt = [r if c == "OKAY" else None for r, c in zip(rtt, code, strict=True)]
+    table = pa.table({"t_s": np.repeat(np.arange(slots) * 15.0, m), "serial": serial, "rtt_ms": rtt, "code": code})
+    fig = summary_figure(table)
+    ax1, ax2 = fig.axes
+    assert len(ax1.get_legend().get_texts()) == 2 and len(ax1.get_lines()) == 1
+    assert ax1.get_lines()[0].get_ydata().tolist() == [37.0] * slots  # median rank of 20..54
+    counts = {line.get_label(): line.get_ydata().tolist() for line in ax2.get_lines()}
+    assert counts == {"BLOCKED_AREA": [5] * slots, "OKAY": [35] * slots}
+    plt.close(fig)
+    q = _group_quantiles(np.array([0, 0, 0, 2]), np.array([3.0, 1.0, 2.0, 9.0]), 3, (0.0, 0.5, 1.0))
+    assert q[:, 0].tolist() == [1.0, 2.0, 3.0] and np.isnan(q[:, 1]).all() and q[:, 2].tolist() == [9.0] * 3

@@ -11,28 +11,36 @@ from leonet.cli import app
 from leonet.scenario import default_scenario_path
 
 
-def test_sweep_on_a_scheduler_equals_the_serial_sweep(tmp_path):
+def test_sweep_on_a_scheduler_equals_the_serial_sweep(tmp_path, monkeypatch):
+    """Relative paths, as a user types them, and workers that do not share the client's working directory (as on
+    another machine): the scenarios are read and the outputs written where the user ran the command."""
     from dask.distributed import LocalCluster
 
-    scenarios = []
     for name in ("first", "second"):
-        path = tmp_path / f"{name}.toml"
-        shutil.copy(default_scenario_path(), path)
-        scenarios.append(str(path))
+        shutil.copy(default_scenario_path(), tmp_path / f"{name}.toml")
+    scenarios = ["first.toml", "second.toml"]
+    elsewhere = tmp_path / "workers-cwd"
+    elsewhere.mkdir()
     runner = CliRunner()
-    serial = runner.invoke(app, ["run", *scenarios, "--duration", "30s", "--out", str(tmp_path / "serial")])
+    monkeypatch.chdir(tmp_path)
+    serial = runner.invoke(app, ["run", *scenarios, "--duration", "30s", "--out", "serial"])
     assert serial.exit_code == 0, serial.output
     assert "2/2" in serial.output
+    monkeypatch.chdir(elsewhere)  # the workers' processes start here
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        remote = runner.invoke(app, ["run", *scenarios, "--duration", "30s", "--out", str(tmp_path / "dask"),
-                                     "--scheduler", cluster.scheduler_address])
+        monkeypatch.chdir(tmp_path)
+        remote = runner.invoke(app, ["run", *scenarios, "--duration", "30s", "--out", "dask", "--scheduler",
+                                     cluster.scheduler_address])
     assert remote.exit_code == 0, remote.output
+    assert list(elsewhere.iterdir()) == []
     for name in ("first", "second"):
         a = pq.read_table(tmp_path / "serial" / name / "telemetry.parquet")
         b = pq.read_table(tmp_path / "dask" / name / "telemetry.parquet")
         assert a.num_rows > 0 and a.equals(b)
         assert (tmp_path / "serial" / name / "incidents.json").read_text() == \
             (tmp_path / "dask" / name / "incidents.json").read_text()
+        assert sorted(f.name for f in (tmp_path / "serial" / name).iterdir()) == \
+            sorted(f.name for f in (tmp_path / "dask" / name).iterdir())
 
 
 def test_sweep_refuses_clashing_names(tmp_path):

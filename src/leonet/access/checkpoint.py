@@ -35,9 +35,18 @@ _LOCK = threading.Lock()
 _WRITTEN: dict[str, int] = {}
 
 
+_SCRATCH: set[str] = set()  # URLs of this process's scratch stores (see ``scratch``)
+
+
+def scratch(engine: Engine) -> None:
+    """Mark a store as scratch (e.g. one of ``leonet compare``'s per-policy stores): its checkpoint sits beside its
+    own file, never at ``$LEONET_AUDIT_CHECKPOINT``, which belongs to the operator's store."""
+    _SCRATCH.add(engine.url.render_as_string(hide_password=False))
+
+
 def path_for(url: str) -> Path | None:
     env = os.environ.get("LEONET_AUDIT_CHECKPOINT")
-    if env:
+    if env and url not in _SCRATCH:
         return Path(env)
     if url.startswith("sqlite") and ":memory:" not in url:
         db = url.split(":///", 1)[-1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -74,12 +75,17 @@ def markdown(incidents, map_name: str | None = "incidents.png") -> str:
     return "\n".join(lines)
 
 
+def _code(escaped: str) -> str:
+    """Markdown `code` spans of an HTML-escaped line as <code> elements."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
 def _html(incidents, png: bytes | None) -> str:
     rows = []
     for inc in incidents:
         place = html.escape(inc.place["text"]) if inc.place else ""
-        items = "".join("<li>" + "<br>".join(html.escape(x.strip("- ").strip()) for x in terminal_lines(t)) + "</li>"
-                        for t in inc.terminals)
+        items = "".join("<li>" + "<br>".join(_code(html.escape(x.strip("- ").strip())) for x in terminal_lines(t))
+                        + "</li>" for t in inc.terminals)
         rows.append(f"<section id='{inc.id}'><h2>{inc.id}: {html.escape(', '.join(inc.codes))}</h2>"
                     f"<p>{inc.lat_deg:.3f}°, {inc.lon_deg:.3f}° — {place} (spread {inc.radius_km:.1f} km); "
                     f"{html.escape(inc.first_seen)} → {html.escape(inc.last_seen)}; {inc.attempts} observations; "

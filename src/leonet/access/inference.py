@@ -2,7 +2,7 @@
 the recorded sales chain, the account (its home country), and where the network observed the terminal (the
 positions it reported, or the network's own fix when it reported none or the fix contradicted it; telemetry table).
 
-Classes (docs/provenance.md):
+Classes (docs/enforcement.md §4):
 - ``sold_into_country_of_use`` — the chain reaches a customer, and its last delivery was into the country where
   the terminal is used;
 - ``carried_across`` — the chain reaches a customer in one country, the terminal is used in another;
@@ -80,7 +80,8 @@ def bulk_records(session: Session, serials: list[str]) -> dict[str, dict]:
 def observations(session: Session, serials: list[str] | None = None) -> dict[str, dict]:
     """Where the operator saw each terminal (telemetry table): per serial, countries with counts, first and last
     sighting (slot time, s) and the last position with its source. Position = reported, or the network fix when
-    none was reported or the location check found the report inconsistent."""
+    none was reported; for a terminal whose report the location check ever found inconsistent, the network fix
+    only (its reports are not sightings)."""
     cols = (TelemetryRow.serial, TelemetryRow.t_s, TelemetryRow.reported_lat_deg, TelemetryRow.reported_lon_deg,
             TelemetryRow.estimated_lat_deg, TelemetryRow.estimated_lon_deg, TelemetryRow.unexpected_location)
     rows = []
@@ -96,8 +97,12 @@ def observations(session: Session, serials: list[str] | None = None) -> dict[str
     f = lambda k: np.array([np.nan if r[k] is None else r[k] for r in rows], dtype=float)  # noqa: E731
     rlat, rlon, elat, elon = f(2), f(3), f(4), f(5)
     flagged = np.array([bool(r[6]) for r in rows])
-    use_est = (flagged | ~np.isfinite(rlat)) & np.isfinite(elat)
-    lat, lon = np.where(use_est, elat, rlat), np.where(use_est, elon, rlon)
+    # A terminal whose report the location check ever found inconsistent is placed by the network's fixes only:
+    # its earlier reports (before two inconsistent windows caught it) are no sighting either.
+    caught = np.isin(s, np.unique(s[flagged]))
+    use_est = (caught | ~np.isfinite(rlat)) & np.isfinite(elat)
+    lat = np.where(use_est, elat, np.where(caught, np.nan, rlat))
+    lon = np.where(use_est, elon, np.where(caught, np.nan, rlon))
     ok = np.isfinite(lat)
     s, t, lat, lon, use_est = s[ok], t[ok], lat[ok], lon[ok], use_est[ok]
     cc = country_of(lat, lon) if lat.size else np.zeros(0, dtype="<U2")

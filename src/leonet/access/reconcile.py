@@ -32,7 +32,7 @@ _KEY_FIELDS = ("role", "owner", "organisation_id", "terminal_serial", "expires_a
 def replay(records) -> State:
     """The state the log's records produce, table → primary key → column → value."""
     st: State = {t: {} for t in ("countries", "organisations", "terminals", "transfers", "accounts", "zones",
-                                 "whitelist", "api_keys", "whitelist_bulk")}
+                                 "whitelist", "api_keys", "whitelist_bulk", "population_bulk")}
     acct_by_number: dict[str, object] = {}
     for rec in records:
         p, a = rec.payload, rec.action
@@ -62,6 +62,10 @@ def replay(records) -> State:
                 acct_by_number[p["number"]] = p["id"]
         elif a == "account.status" and p["number"] in st["accounts"]:
             st["accounts"][p["number"]]["status"] = p["status"]
+        elif a == "account.trip_start" and p["account"] in st["accounts"]:  # Roam trips (access/roam.py)
+            st["accounts"][p["account"]]["abroad_since"] = p["at"]
+        elif a == "account.trip_end" and p["account"] in st["accounts"]:
+            st["accounts"][p["account"]]["abroad_since"] = None
         elif a == "account.usage" and p["number"] in st["accounts"]:
             st["accounts"][p["number"]]["data_used_gb"] = p["used_gb"]
         elif a == "terminal.activate" and p["serial"] in st["terminals"] and "account_id" in p:
@@ -89,6 +93,8 @@ def replay(records) -> State:
             st["whitelist_bulk"].clear()
         elif a == "whitelist.bulk_add" and "zone_id" in p:
             st["whitelist_bulk"][p["zone_id"]] = {"count": p["count"], "digest": p["digest"]}
+        elif a == "population.load" and "bulk" in p:
+            st["population_bulk"][rec.seq] = p["bulk"]
         elif a == "key.create":
             st["api_keys"][p["id"]] = {k: p[k] for k in (*_KEY_FIELDS, "key_hash") if k in p}
         elif a == "key.revoke" and p["id"] in st["api_keys"]:
@@ -152,7 +158,7 @@ def reconcile(session: Session) -> list[str]:
     """Differences between the replayed log and the state tables, one line each ([] = they agree)."""
     logged = replay(session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars())
     actual = stored(session)
-    problems = _bulk(logged, actual)
+    problems = _bulk(logged, actual) + _population(logged, actual)
     for table, rows in actual.items():
         expected = logged[table]
         for key in sorted(set(rows) | set(expected), key=repr):
@@ -183,4 +189,53 @@ def _bulk(logged: State, actual: State) -> list[str]:
                             f"{want['count']} (digest {want['digest']}, stored {digest}): edited directly")
         for k in keys:
             actual["whitelist"].pop(k)
+    return problems
+
+
+# Bulk-loaded populations (leonet.population.records): per table, the columns a load writes once and the control
+# plane never changes afterwards (a later sale, activation or status change is logged record by record).
+POPULATION_COLUMNS = {
+    "organisations": ("name", "kind", "country"),
+    "accounts": ("plan", "home_country", "customer_id", "service_lat_deg", "service_lon_deg", "service_radius_km",
+                 "allowed_regions", "max_speed_kmh", "data_cap_gb"),
+    "terminals": ("kit_number", "hardware_version", "software_version"),
+    "transfers": ("channel", "country", "at", "from_id", "to_id", "recorded_by"),
+}
+
+
+def population_digest(table: str, rows: dict) -> str:
+    """Digest of bulk-loaded rows {key: {column: value}} over ``POPULATION_COLUMNS[table]`` (values normalised as
+    the comparison does, so a row read back from SQLite or PostgreSQL digests as it was inserted)."""
+    import hashlib
+
+    cols = POPULATION_COLUMNS[table]
+    lines = sorted("\x1f".join([repr(k), *(repr(_norm(row.get(c))) for c in cols)]) for k, row in rows.items())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def _population(logged: State, actual: State) -> list[str]:
+    """A population load is logged as one record: per table the key range it filled, the row count and a digest.
+    The rows in that range that no other record accounts for must match both; they then leave the row-by-row
+    comparison (their status, holder and activation are checked from the first logged change on)."""
+    problems = []
+    for seq, bulk in logged.pop("population_bulk").items():
+        lo_s, hi_s = bulk["terminals"]["serials"]
+        lo_a, hi_a = bulk["accounts"]["numbers"]
+        lo_o, hi_o = bulk["organisations"]["ids"]
+        members = {
+            "organisations": [k for k in actual["organisations"] if lo_o <= k < hi_o],
+            "accounts": [k for k in actual["accounts"] if lo_a <= k <= hi_a],
+            "terminals": [k for k in actual["terminals"] if lo_s <= k <= hi_s],
+            "transfers": [k for k in actual["transfers"] if lo_s <= k[0] <= hi_s],
+        }
+        for table, keys in members.items():
+            keys = [k for k in keys if k not in logged[table]]
+            want = bulk[table]
+            digest = population_digest(table, {k: actual[table][k] for k in keys})
+            if len(keys) != want["count"] or digest != want["digest"]:
+                problems.append(f"{table}: the population load (audit record {seq}) wrote {want['count']} rows "
+                                f"(digest {want['digest']}); {len(keys)} stored in its range (digest {digest}): "
+                                f"rows added, deleted or edited directly")
+            for k in keys:
+                actual[table].pop(k)
     return problems

@@ -6,7 +6,7 @@ max_speed_kmh; ``geometry_file`` may name a GeoJSON file instead of an inline ge
 API's whitelist payload (serial, speed_exempt) for a named zone, or a selector over the control plane's own records
 (accounts' home country and plan) with the share of them that registered (``registered_fraction``, drawn from a
 hash of the serial, so the same terminals are chosen every time). Nothing here can see ground truth.
-Field reference: docs/compare.md."""
+Field reference: docs/enforcement.md (Policy files)."""
 
 from __future__ import annotations
 

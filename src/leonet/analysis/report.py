@@ -63,25 +63,46 @@ def write_table(results: list[dict], out_dir: Path, meta: dict) -> list[Path]:
 
 
 def plot(results: list[dict], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from leonet.io import atomic_path
+
+    fig = figure(results)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+
+
+def figure(results: list[dict]):
+    """The trade-off figure: one point per policy; labels of points that (nearly) coincide are stacked, not drawn
+    over each other."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from leonet.io import atomic_path
-
     fig, ax = plt.subplots(figsize=(7, 5))
-    for r in results:
-        ax.scatter(r["collateral_pct"], r["leakage_pct"], s=40 + 2 * r["detected_pct"], zorder=3)
-        ax.annotate(r["policy"], (r["collateral_pct"], r["leakage_pct"]), fontsize=8, xytext=(5, 4),
-                    textcoords="offset points")
+    xs = [r["collateral_pct"] for r in results]
+    ys = [r["leakage_pct"] for r in results]
+    for r, x, y in zip(results, xs, ys, strict=True):
+        ax.scatter(x, y, s=40 + 2 * r["detected_pct"], zorder=3)
     ax.set_xlabel("collateral: authorised terminal-hours refused (%)")
     ax.set_ylabel("leakage: unauthorised terminal-hours served (%)")
     ax.set_title("Enforcement trade-off (marker size: share of diverted kits detected)")
+    ax.margins(x=0.12, y=0.08)  # room for the labels right of the rightmost point
     ax.set_xlim(left=min(-1.0, ax.get_xlim()[0]))
     ax.set_ylim(bottom=min(-2.0, ax.get_ylim()[0]))
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    placed: list = []  # display-space boxes of the labels drawn so far
+    renderer = fig.canvas.get_renderer()
+    for r, x, y in zip(results, xs, ys, strict=True):
+        for k in range(len(results)):  # the first free slot: 5 pt right, 11 pt further down per label in the way
+            text = ax.annotate(r["policy"], (x, y), fontsize=8, xytext=(5, 4 - 11 * k), textcoords="offset points")
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in placed):
+                break
+            text.remove()
+        placed.append(box)
+    fig.tight_layout()
+    return fig

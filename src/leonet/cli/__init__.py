@@ -7,6 +7,7 @@ Modules: ``engine`` (routes, plot, constellation), ``access`` (serve, db, decide
 from __future__ import annotations
 
 import importlib
+import re
 
 import typer
 from typer.core import TyperOption
@@ -31,13 +32,19 @@ _display_type_rich = TyperOption.display_type_rich
 TyperOption.display_type_rich = _flag_has_no_value
 
 # Environment variables each command reads, shown at the end of its --help (the code that reads them:
-# store/session.py LEONET_DB, api/auth.py LEONET_ADMIN_KEY, access/borders.py LEONET_CACHE).
+# store/session.py LEONET_DB, access/keys.py LEONET_ADMIN_KEY, access/borders.py LEONET_CACHE; options declared
+# with envvar=…: LEONET_API_KEY).
 _DB = "LEONET_DB (database URL when --db is not given; default sqlite:///leonet.sqlite)"
 _KEY = "LEONET_ADMIN_KEY (when set, an admin API key with this value is created)"
 _CACHE = "LEONET_CACHE (cache folder for border lookups; default ~/.cache/leonet)"
+# access/checkpoint.py: every commit that appends audit records moves the head checkpoint.
+_AUDIT = ("LEONET_AUDIT_CHECKPOINT (audit head checkpoint file; default beside a SQLite database), "
+          "LEONET_AUDIT_HMAC_KEY or LEONET_AUDIT_HMAC_KEY_FILE (its signing key)")
 ENVIRONMENT: dict[str, tuple[str, ...]] = {
-    "serve": (_DB, _KEY, _CACHE), "demo": (_KEY, _CACHE), "run": (_CACHE,), "terminals": (_CACHE,),
-    "decide": (_DB, _CACHE), "db": (_DB,), "audit": (_DB,),
+    "serve": (_DB, _KEY, _AUDIT, _CACHE), "demo": (_KEY, _AUDIT, _CACHE), "run": (_AUDIT, _CACHE),
+    "terminals": (_CACHE,), "decide": (_DB, _CACHE), "db": (_DB, _AUDIT), "audit": (_DB, _AUDIT),
+    "zones": (_DB, _AUDIT), "compare": (_CACHE,), "provenance": (_DB,), "population": (_DB, _AUDIT, _CACHE),
+    "policy": (_DB, "LEONET_API_KEY (the admin key for --api when --key is not given)", _AUDIT),
     "dish": ("LEONET_API_KEY or LEONET_ADMIN_KEY (the key for --attach when --api-key is not given)", _CACHE),
 }
 
@@ -57,9 +64,11 @@ for _name in _AREAS:
     _module.register(app)
 
 
-def _environment_epilogs() -> None:
+def _environment_epilogs():
     """Append 'Environment: …' to the help of every command (and group) that reads environment variables;
     the others say they read none."""
+    from rich.markup import escape
+
     command = typer.main.get_command(app)
     for name, sub in command.commands.items():
         names = ENVIRONMENT.get(name, ())
@@ -67,6 +76,11 @@ def _environment_epilogs() -> None:
         targets = [sub, *getattr(sub, "commands", {}).values()]
         for target in targets:
             target.epilog = text
+            if target.help:  # plain prose: no rich markup, no hard line breaks inside a paragraph
+                target.help = escape(re.sub(r"(?<!\n)\n(?!\n)", " ", target.help))
+            for param in target.params:
+                if getattr(param, "help", None):
+                    param.help = escape(param.help)
     return command
 
 

@@ -86,7 +86,8 @@ def policy_apply(
 
 
 @provenance_app.command("terminal")
-def provenance_terminal(serial: str = typer.Argument(...), db: str = typer.Option(None, "--db", help=DB_HELP),
+def provenance_terminal(serial: str = typer.Argument(..., help="Terminal serial, e.g. ut-00000061."),
+                        db: str = typer.Option(None, "--db", help=DB_HELP),
                         as_json: bool = typer.Option(False, "--json", help="Print JSON")) -> None:
     """The terminal's sales chain, where it was observed and how it most likely got there."""
     from leonet.access import inference
@@ -139,8 +140,8 @@ def provenance_flows(into: str = typer.Option(..., "--into", help="ISO country s
 
 
 @population_app.command("generate")
-def population_generate(scenario: Path = typer.Argument(...), db: str = typer.Option(None, "--db", help=DB_HELP)
-                        ) -> None:
+def population_generate(scenario: Path = typer.Argument(..., help="Scenario TOML with a [population] section."),
+                        db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Generate the scenario's population and bulk-insert its control-plane records (licensing first if absent)."""
     import time
 

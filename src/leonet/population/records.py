@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from leonet.access import audit
+from leonet.access.reconcile import population_digest
 from leonet.population.generate import PopulationArrays
 from leonet.population.spec import PLANS
 from leonet.store.models import Account, Organisation, Terminal, Transfer
@@ -33,6 +34,18 @@ def present(session: Session, pop: PopulationArrays) -> bool:
 
 def _next_id(session: Session, model) -> int:
     return int(session.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one()) + 1
+
+
+def _bulk_record(orgs: list[dict], accounts: list[dict], terminals: list[dict], transfers: list[dict]) -> dict:
+    """What `leonet audit verify` checks the load against (access/reconcile.py): key ranges, counts, digests."""
+    tables = {"organisations": {o["id"]: o for o in orgs}, "accounts": {a["number"]: a for a in accounts},
+              "terminals": {t["serial"]: t for t in terminals},
+              "transfers": {(t["terminal_serial"], t["seq"]): t for t in transfers}}
+    out = {t: {"count": len(rows), "digest": population_digest(t, rows)} for t, rows in tables.items()}
+    out["organisations"]["ids"] = [min(tables["organisations"]), max(tables["organisations"]) + 1]
+    out["accounts"]["numbers"] = [min(tables["accounts"]), max(tables["accounts"])]
+    out["terminals"]["serials"] = [min(tables["terminals"]), max(tables["terminals"])]
+    return out
 
 
 def insert_records(session: Session, pop: PopulationArrays, actor: str = "population") -> dict:
@@ -120,5 +133,6 @@ def insert_records(session: Session, pop: PopulationArrays, actor: str = "popula
     counts = {"organisations": len(orgs), "accounts": len(accounts), "terminals": len(terminals),
               "transfers": len(transfers)}
     audit.append(session, actor, "population.load", {**counts, "first_serial": str(pop.serial[0]),
-                                                     "last_serial": str(pop.serial[-1])})
+                                                     "last_serial": str(pop.serial[-1]),
+                                                     "bulk": _bulk_record(orgs, accounts, terminals, transfers)})
     return {"created": True, **counts}

@@ -1,5 +1,5 @@
 """The scenario's ``[population]`` section: legitimate terminals by region and plan, diverted terminals with their
-sales routes, where they are used and how their GPS behaves. Field reference: docs/population.md."""
+sales routes, where they are used and how their GPS behaves. Field reference: docs/enforcement.md."""
 
 from __future__ import annotations
 

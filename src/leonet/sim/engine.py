@@ -95,6 +95,7 @@ class Simulation:
         self.evidence = EvidenceLog(self.location.threshold)  # only what the operator can know
         self._incidents_cache: tuple[int, list] | None = None
         self._arrays = self._initial_arrays()
+        self.slot_context = None  # the PolicyContext the last slot was decided with
         self._slot_state_cache: tuple[int, SlotState] | None = None
         self.stage_s: dict[str, float] = {}  # wall time per stage, summed over the slots run
 
@@ -262,15 +263,17 @@ class Simulation:
         t_unix = when.timestamp()
         net = self.scenario.network
         lat, lon, speed, heading = self.tracks.at(t_s)
+        active = t_s >= self.active_from_s  # a kit not yet activated is off: no report, no decision, no uplink
         (gps_lat, gps_lon), (rep_lat, rep_lon) = self._reported(lat, lon)
+        gps_lat, gps_lon, rep_lat, rep_lon = (np.where(active, v, np.nan) for v in (gps_lat, gps_lon, rep_lat, rep_lon))
         ctx = self.roaming.update(self.meter.apply(self.context(when)), self.serials_arr, rep_lat, rep_lon, when)
         decision = decide_batch(ctx, self.serials_arr, rep_lat, rep_lon, when, speed)
+        self.slot_context = ctx  # what this slot was decided with (analysis.compare re-decides on the truth)
         clock("decide")
         codes = decision.codes.copy()
         check = self.scenario.location_check
         spoof_deny = self.location.flagged & bool(check.enabled and check.deny_on_unexpected_location)
         codes[spoof_deny & (codes == int(C.OKAY))] = int(C.UNKNOWN_LOCATION)
-        active = t_s >= self.active_from_s  # a kit not yet activated is off: no decision, no uplink, no record
         codes[~active] = int(C.UNKNOWN_STATE)
         authorized = codes == int(C.OKAY)
         if self.moving.any():
