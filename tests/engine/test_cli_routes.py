@@ -109,6 +109,14 @@ def test_tles_with_mixed_epochs_need_start(tmp_path, gs_csv):
                                  str(gs_csv), "--isls", "none", "--duration", "1", "--step", "1",
                                  "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and "--start" in result.output
+    # the message suggests a start that works as given
+    import re
+
+    suggested = re.search(r"--start (\S+Z)", result.output).group(1)
+    result = runner.invoke(app, ["routes", "--tles", str(DATA / "starlink_sample.tle"), "--ground-stations",
+                                 str(gs_csv), "--isls", "none", "--duration", "1", "--step", "1", "--start",
+                                 suggested, "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
 
 
 def test_dask_chunks_identical_to_serial(gs_csv):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,12 @@ def build_route_job(*, preset: str | None, tles: Path | None, ground_stations: P
     else:
         start_dt = source.common_epoch()
         if start_dt is None:
-            raise LeonetInputError("the TLEs have different epochs: give --start", field="start", value=None)
+            epochs = source.epochs()
+            first, last = min(epochs), max(epochs)
+            suggest = (last + timedelta(minutes=1)).replace(second=0, microsecond=0)
+            raise LeonetInputError(f"the TLEs have different epochs ({first:%Y-%m-%dT%H:%MZ} to "
+                                   f"{last:%Y-%m-%dT%H:%MZ}): give --start, e.g. --start "
+                                   f"{suggest:%Y-%m-%dT%H:%M:%SZ} (just after the newest)", field="start", value=None)
     if isinstance(source, Constellation):
         source = source.with_epoch(start_dt) if start is not None else source
     sites = read_sites_csv(ground_stations)
