@@ -240,3 +240,13 @@ def test_names_with_commas_plot_by_pair_and_are_refused_for_hypatia(tmp_path):
                                  "--hypatia-out", str(hyp)])
     assert result.exit_code == 2 and "Washington, D.C." in result.output and "comma" in result.output
     assert not (tmp_path / "r2.csv").exists() and not hyp.exists()
+
+
+def test_pairs_file_name_miss_suggests_close_names(tmp_path, gs_csv):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("src,dst\nKyiv,Warsaw\nLondon,Berlim\n")
+    result = runner.invoke(app, ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs_csv),
+                                 "--pairs", str(pairs), "--duration", "1", "--step", "1", "--out",
+                                 str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "line 3" in result.output and "'Berlim'" in result.output and "did you mean 'Berlin'" in result.output

@@ -37,7 +37,11 @@ def read_pairs_csv(path: str | Path, sites: Sites) -> tuple[np.ndarray, np.ndarr
             for field in ("src", "dst"):
                 name = (row.get(field) or "").strip()
                 if name not in sites.names:
-                    raise LeonetInputError("not a ground station in the ground-station file", file=str(path),
+                    import difflib
+
+                    close = difflib.get_close_matches(name, sites.names, n=3, cutoff=0.5)
+                    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+                    raise LeonetInputError(f"not a ground station in the ground-station file{hint}", file=str(path),
                                            line=reader.line_num, field=field, value=name)
                 pair.append(sites.names.index(name))
             src.append(pair[0])
