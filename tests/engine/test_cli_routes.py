@@ -109,6 +109,14 @@ def test_tles_with_mixed_epochs_need_start(tmp_path, gs_csv):
                                  str(gs_csv), "--isls", "none", "--duration", "1", "--step", "1",
                                  "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and "--start" in result.output
+    # the message suggests a start that works as given
+    import re
+
+    suggested = re.search(r"--start (\S+Z)", result.output).group(1)
+    result = runner.invoke(app, ["routes", "--tles", str(DATA / "starlink_sample.tle"), "--ground-stations",
+                                 str(gs_csv), "--isls", "none", "--duration", "1", "--step", "1", "--start",
+                                 suggested, "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
 
 
 def test_dask_chunks_identical_to_serial(gs_csv):
@@ -232,3 +240,13 @@ def test_names_with_commas_plot_by_pair_and_are_refused_for_hypatia(tmp_path):
                                  "--hypatia-out", str(hyp)])
     assert result.exit_code == 2 and "Washington, D.C." in result.output and "comma" in result.output
     assert not (tmp_path / "r2.csv").exists() and not hyp.exists()
+
+
+def test_pairs_file_name_miss_suggests_close_names(tmp_path, gs_csv):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("src,dst\nKyiv,Warsaw\nLondon,Berlim\n")
+    result = runner.invoke(app, ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs_csv),
+                                 "--pairs", str(pairs), "--duration", "1", "--step", "1", "--out",
+                                 str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "line 3" in result.output and "'Berlim'" in result.output and "did you mean 'Berlin'" in result.output

@@ -67,7 +67,8 @@ def routes(
     max_isl_km: float = typer.Option(None, "--max-isl-km", help="Drop ISLs longer than this."),
     drop_grazing_isls: bool = typer.Option(False, "--drop-grazing-isls", help="Drop ISLs that dip below 80 km."),
     pairs: str = typer.Option("all", "--pairs", help="'all' or a CSV with header src,dst."),
-    start: str = typer.Option(None, "--start", help="ISO-8601 UTC start (default: the TLE epoch)."),
+    start: str = typer.Option(None, "--start", help="ISO-8601 UTC start (default: the preset's epoch, or the TLEs' "
+                         "epoch when they share one; TLEs of several epochs need it)."),
     duration: float = typer.Option(..., "--duration", help="Seconds."),
     step: float = typer.Option(..., "--step", help="Seconds."),
     out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
