@@ -75,9 +75,13 @@ def test_end_zone_and_whitelist_entry_keep_the_rows_and_audit_them(client, store
         == 201
     r = client.post(f"/api/v1/zones/{z['id']}/whitelist/ut-grey-01/end", headers=H, json={"reason": "expired"})
     assert r.status_code == 200 and r.json()["valid_to"] and r.json()["ended_by"]
+    r = client.post(f"/api/v1/zones/{z['id']}/whitelist", headers=H, json={"serial": "ut-grey-01"})
+    assert r.status_code == 409 and "ended at" in r.json()["detail"], r.text  # not "already exists"
     r = client.post(f"/api/v1/zones/{z['id']}/end", headers=H, json={"reason": "ceasefire"})
     assert r.status_code == 200 and r.json()["valid_to"]
     assert client.post(f"/api/v1/zones/{z['id']}/end", headers=H, json={"reason": "again"}).status_code == 409
+    r = client.post(f"/api/v1/zones/{z['id']}/whitelist", headers=H, json={"serial": "ut-ua-kyiv-01"})
+    assert r.status_code == 409 and "ended" in r.json()["detail"], r.text  # an ended zone takes no entries
     zones = {x["id"]: x for x in client.get("/api/v1/zones", headers=H).json()}
     assert zones[z["id"]]["valid_to"]  # still there
     assert len(client.get(f"/api/v1/zones/{z['id']}/whitelist", headers=H).json()) == 1

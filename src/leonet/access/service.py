@@ -360,6 +360,15 @@ def get_zone(session: Session, zone_id: int) -> Zone:
 def whitelist(session: Session, actor: str, zone_id: int, serial: str, speed_exempt: bool = False) -> WhitelistEntry:
     zone = get_zone(session, zone_id)
     get_terminal(session, serial)
+    now = datetime.now(UTC)
+    if zone.valid_to is not None and as_utc(zone.valid_to) <= now:
+        raise Conflict(f"zone {zone.id} ended at {as_utc(zone.valid_to).isoformat()}: it no longer restricts "
+                       "anyone, so it takes no whitelist entries")
+    old = session.execute(select(WhitelistEntry).where(WhitelistEntry.zone_id == zone.id,
+                                                       WhitelistEntry.terminal_serial == serial)).scalar_one_or_none()
+    if old is not None and old.valid_to is not None:
+        raise Conflict(f"the whitelist entry for {serial!r} in zone {zone.id} ended at "
+                       f"{as_utc(old.valid_to).isoformat()} and is kept as a record; it cannot be added again")
     entry = WhitelistEntry(zone_id=zone.id, terminal_serial=serial, speed_exempt=speed_exempt, added_by=actor,
                            added_at=datetime.now(UTC))
     session.add(entry)
