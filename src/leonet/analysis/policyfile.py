@@ -161,7 +161,7 @@ def apply_policy(session: Session, policy: Policy, actor: str = "policy", replac
     ids = {}
     for z in policy.zones:
         zone = service.create_zone(session, actor, z.name, z.kind, z.geometry, z.reason, z.valid_from, z.valid_to,
-                                   z.max_speed_kmh)
+                                   z.max_speed_kmh, z.source, z.as_of)
         ids[z.name] = zone.id
     listed = 0
     for rule in policy.whitelist:
