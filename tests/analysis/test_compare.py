@@ -41,6 +41,8 @@ def test_bad_policy_names_the_field(tmp_path):
                                      'geometry_file = "missing.geojson"\n')
     with pytest.raises(LeonetInputError, match="missing.geojson"):
         load_policy(tmp_path / "p.toml")
+    with pytest.raises(LeonetInputError, match="nor a shipped policy: front_line_blocked, location_verification"):
+        load_policy("front_line")  # a typo: the shipped names are listed
 
 
 def test_apply_replaces_zones_and_resolves_selectors(tmp_path):

@@ -88,7 +88,9 @@ def load_policy(path: str | Path) -> Policy:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LeonetInputError("file not found", file=str(p)) from None
+        shipped = sorted(f.name[:-5] for f in (resources.files("leonet") / "data" / "policies").iterdir()
+                         if f.name.endswith(".toml"))
+        raise LeonetInputError(f"file not found (nor a shipped policy: {', '.join(shipped)})", file=str(p)) from None
     except tomllib.TOMLDecodeError as exc:
         raise LeonetInputError(f"invalid TOML: {exc}", file=str(p)) from None
     for z in data.get("zones", []):
