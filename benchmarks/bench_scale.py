@@ -78,7 +78,8 @@ def main() -> None:
     if gen1:
         print(f"target full Gen1 ≤ 3× shell 1: {gen1['ms_cpu'] / base['ms_cpu']:.2f}×")
     big, longer = sizes[-1], results[-1]
-    print(f"target ~34k ≤ 1,000 ms/step: {big['ms_wall']:.0f} ms wall, {big['ms_cpu']:.0f} ms CPU; "
+    label = "~34k" if big["sats"] >= 30_000 else f"{big['sats']:,} sats (the ~34k target needs starlink-all)"
+    print(f"target {label} ≤ 1,000 ms/step: {big['ms_wall']:.0f} ms wall, {big['ms_cpu']:.0f} ms CPU; "
           f"peak RSS {big['rss_mb']:.0f} MB over {big['steps']} steps, {longer['rss_mb']:.0f} MB over "
           f"{longer['steps']} steps (target ≤ 2,048 MB, flat)")
 

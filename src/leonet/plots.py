@@ -39,18 +39,25 @@ def read_routes(path: str | Path, columns: tuple[str, ...] | None = None):
     return pacsv.read_csv(path, convert_options=opts)
 
 
-def _select_pair(table, text: str, routes_path) -> tuple[str, str, object]:
-    """Rows of the pair 'SRC,DST', matched in either order; on a miss, the close names are suggested."""
+def _select_pair(table, text: str | tuple[str, str], routes_path) -> tuple[str, str, object]:
+    """Rows of the pair 'SRC,DST' (or a (src, dst) tuple), matched in either order; a name may itself hold commas
+    ('Washington, D.C.,New York'): every split at a comma is tried. On a miss, the close names are suggested."""
     import difflib
 
-    if text.count(",") != 1:
-        raise LeonetInputError("expected SRC,DST", field="pair", value=text)
-    src, dst = (part.strip() for part in text.split(","))
-    for a, b in ((src, dst), (dst, src)):
-        sel = table.filter(pc.and_(pc.equal(table["src"], a), pc.equal(table["dst"], b)))
-        if sel.num_rows:
-            return a, b, sel
+    if isinstance(text, tuple):
+        splits = [text]
+    else:
+        parts = text.split(",")
+        if len(parts) < 2:
+            raise LeonetInputError("expected SRC,DST", field="pair", value=text)
+        splits = [(",".join(parts[:i]).strip(), ",".join(parts[i:]).strip()) for i in range(1, len(parts))]
+    for src, dst in splits:
+        for a, b in ((src, dst), (dst, src)):
+            sel = table.filter(pc.and_(pc.equal(table["src"], a), pc.equal(table["dst"], b)))
+            if sel.num_rows:
+                return a, b, sel
     names = sorted(set(pc.unique(table["src"]).to_pylist()) | set(pc.unique(table["dst"]).to_pylist()))
+    src, dst = max(splits, key=lambda pair: (pair[0] in names) + (pair[1] in names))  # first split on a tie
     hints = []
     for name in (src, dst):
         if name not in names:
@@ -60,15 +67,15 @@ def _select_pair(table, text: str, routes_path) -> tuple[str, str, object]:
                 f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""))
     reason = "; ".join(hints) or "those two ground stations are not a pair in the file"
     raise LeonetInputError(f"pair not in the routes file: {reason}", file=str(routes_path), field="pair",
-                           value=text)
+                           value=text if isinstance(text, str) else ",".join(text))
 
 
-def plot_rtt_file(routes_path: str | Path, out: str | Path, pairs: list[str] | None = None) -> None:
+def plot_rtt_file(routes_path: str | Path, out: str | Path, pairs: list | None = None) -> None:
     """RTT (ms) against time for pairs given as 'SRC,DST' (default: the first five pairs in the file)."""
     table = read_routes(routes_path, PLOT_COLUMNS)
     if not pairs:
         first = table.slice(0, 5)
-        pairs = [f"{s},{d}" for s, d in zip(first["src"].to_pylist(), first["dst"].to_pylist(), strict=True)]
+        pairs = list(zip(first["src"].to_pylist(), first["dst"].to_pylist(), strict=True))
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for text in pairs:
         src, dst, sel = _select_pair(table, text, routes_path)

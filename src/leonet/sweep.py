@@ -48,7 +48,8 @@ def run_scenario_to_bytes(scenario, seconds: float | None, label: str) -> dict:
 
 
 def sweep_pieces(scenarios: list[Path], seconds: float | None, out: Path) -> list[tuple]:
-    """One piece per scenario, output folder named by the file stem (stems must differ)."""
+    """One piece per scenario, output folder named by the file stem (stems must differ); a single scenario writes
+    into ``out`` itself, as ``leonet run A.toml --out OUT`` does without Dask."""
     stems = [p.stem for p in scenarios]
     for p in scenarios:
         if not p.is_file():
@@ -57,6 +58,8 @@ def sweep_pieces(scenarios: list[Path], seconds: float | None, out: Path) -> lis
     if dup:
         raise LeonetInputError("two scenarios with the same file name; their outputs would clash", field="scenario",
                                value=", ".join(dup))
+    if len(scenarios) == 1:
+        return [(str(scenarios[0]), seconds, str(out), None)]
     return [(str(p), seconds, str(out / p.stem), None) for p in scenarios]
 
 

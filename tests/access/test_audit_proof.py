@@ -135,8 +135,10 @@ def test_decide_without_db_answers_from_the_shipped_table_and_creates_nothing(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "o.csv"]
 
 
-def test_unreachable_postgresql_is_one_clear_line():
-    r = CliRunner().invoke(app, ["audit", "verify", "--db", "postgresql://nobody@127.0.0.1:1/none"])
+@pytest.mark.parametrize("command", [["audit", "verify"], ["db", "seed"], ["db", "upgrade"], ["db", "import",
+                                                                                      "terminals", __file__]])
+def test_unreachable_postgresql_is_one_clear_line(command):
+    r = CliRunner().invoke(app, [*command, "--db", "postgresql://nobody@127.0.0.1:1/none"])
     assert r.exit_code == 2
     assert "cannot use the database" in r.output and "Traceback" not in r.output
     assert len(r.output.strip().splitlines()) <= 2

@@ -20,19 +20,26 @@ H = auth(ADMIN)
 SQUARE = {"type": "Polygon", "coordinates": [[[30, 50], [31, 50], [31, 51], [30, 51], [30, 50]]]}
 
 
-@pytest.mark.parametrize("raw", [
-    '{"serial": "ut-ua-kyiv-01", "lat_deg": NaN, "lon_deg": 30}',
-    '{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": Infinity}',
-    '{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": 30, "speed_kmh": -Infinity}',
-    '{"serial": "ut-ua\\u0000", "lat_deg": 50, "lon_deg": 30}',
-    '{"serial": "' + "x" * 65 + '", "lat_deg": 50, "lon_deg": 30}',
-    '{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": 30, "at": "9999-12-31T23:59:59-05:00"}',
+@pytest.mark.parametrize("raw, field", [
+    ('{"serial": "ut-ua-kyiv-01", "lat_deg": NaN, "lon_deg": 30}', "lat_deg"),
+    ('{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": Infinity}', "lon_deg"),
+    ('{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": 30, "speed_kmh": -Infinity}', "speed_kmh"),
+    ('{"serial": "ut-ua\\u0000", "lat_deg": 50, "lon_deg": 30}', "serial"),
+    ('{"serial": "' + "x" * 65 + '", "lat_deg": 50, "lon_deg": 30}', "serial"),
+    ('{"serial": "ut-ua-kyiv-01", "lat_deg": 50, "lon_deg": 30, "at": "9999-12-31T23:59:59-05:00"}', "at"),
 ])
-def test_bad_numbers_strings_and_dates_are_422_with_a_json_body(client, raw):
+def test_bad_numbers_strings_and_dates_are_422_with_a_json_body_naming_the_field(client, raw, field):
     r = client.post("/api/v1/decisions", content=raw, headers={**H, "content-type": "application/json"})
     assert r.status_code == 422, r.text
     body = r.json()
     assert isinstance(body["detail"], str) and json.dumps(body)
+    assert body["field"] == field and f"field '{field}'" in body["detail"], body
+
+
+def test_a_non_finite_number_deep_in_a_body_is_named_by_its_path(client):
+    raw = '{"terminals": [{"serial": "a", "lat_deg": 1, "lon_deg": 2}, {"serial": "b", "lat_deg": NaN, "lon_deg": 2}]}'
+    r = client.post("/api/v1/decisions/batch", content=raw, headers={**H, "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "terminals[1].lat_deg", r.text
 
 
 def test_year_10000_zone_is_refused_and_decisions_keep_working(client):
@@ -129,3 +136,29 @@ def test_cli_import(tmp_path):
     assert r.exit_code == 2 and "line 3" in r.output
     with open_store(url)() as s:
         assert "Shop2" not in set(s.execute(select(Organisation.name)).scalars())
+
+
+def test_bad_geojson_positions_and_oversized_disabled_cells_are_422_not_500(client):
+    ragged = {"type": "Polygon", "coordinates": [[[30, 50, 1, 2, 3], [31, 50], [31, 51], [30, 50]]]}
+    r = client.post("/api/v1/zones", headers=H, json={"name": "ragged", "kind": "monitoring", "reason": "r",
+                                                      "geometry": ragged})
+    assert r.status_code == 422 and r.json()["field"] == "geometry.coordinates[0][0]", r.text
+    continent = {"type": "Polygon", "coordinates": [[[0, -60], [170, -60], [170, 60], [0, 60], [0, -60]]]}
+    r = client.post("/api/v1/zones", headers=H, json={"name": "continent", "kind": "disabled_cells", "reason": "r",
+                                                      "geometry": continent})
+    assert r.status_code == 422 and r.json()["field"] == "geometry" and "H3 cells" in r.json()["detail"], r.text
+    assert client.post("/api/v1/decisions", headers=H, json={"serial": "ut-ua-kyiv-01", "lat_deg": 50.45,
+                                                             "lon_deg": 30.52}).status_code == 200
+
+
+def test_over_long_strings_are_422_naming_line_and_field_in_imports_and_keys(client):
+    """The store's column widths hold for a CSV row as for a JSON body (SQLite stored a 300-character name, PostgreSQL
+    answered without line or field); a key's owner is an audit actor and is refused, not cut, when too long."""
+    csv = "name,kind,country\nShort,customer,UA\n" + "n" * 201 + ",customer,UA\n"
+    r = client.post("/api/v1/import/organisations", content=csv, headers={**H, "content-type": "text/csv"})
+    assert r.status_code == 422 and "line 3" in r.json()["detail"] and "'name'" in r.json()["detail"], r.text
+    csv = "serial,kit_number,hardware_version,manufacturer\nut-long-1," + "k" * 65 + ",rev4_prod2,SpaceX\n"
+    r = client.post("/api/v1/import/terminals", content=csv, headers={**H, "content-type": "text/csv"})
+    assert r.status_code == 422 and "line 2" in r.json()["detail"] and "'kit_number'" in r.json()["detail"], r.text
+    r = client.post("/api/v1/keys", headers=H, json={"role": "viewer", "owner": "o" * 121})
+    assert r.status_code == 422 and r.json()["field"] == "owner", r.text

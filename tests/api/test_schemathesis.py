@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from leonet.access import seed
 from leonet.api.app import create_app
 from leonet.store.session import open_store
+from leonet.web.serve import attach_dashboard
 
 KEY = "schemathesis-admin-key-0123456789"
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
@@ -32,7 +33,9 @@ def _app():
     url = f"sqlite:///{tempfile.mkdtemp(prefix='leonet-st-')}/schema.sqlite"
     with open_store(url).begin() as session:
         seed.load_example(session)
-    return create_app(url)
+    app = create_app(url)
+    attach_dashboard(app)  # as `leonet serve` builds it: the live views are operations of the document too
+    return app
 
 
 # The document is read from the app object, not fetched through it: fetching runs the app's lifespan, whose readiness

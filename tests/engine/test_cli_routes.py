@@ -109,6 +109,14 @@ def test_tles_with_mixed_epochs_need_start(tmp_path, gs_csv):
                                  str(gs_csv), "--isls", "none", "--duration", "1", "--step", "1",
                                  "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and "--start" in result.output
+    # the message suggests a start that works as given
+    import re
+
+    suggested = re.search(r"--start (\S+Z)", result.output).group(1)
+    result = runner.invoke(app, ["routes", "--tles", str(DATA / "starlink_sample.tle"), "--ground-stations",
+                                 str(gs_csv), "--isls", "none", "--duration", "1", "--step", "1", "--start",
+                                 suggested, "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
 
 
 def test_dask_chunks_identical_to_serial(gs_csv):
@@ -180,3 +188,65 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, gs_csv):
                                  "--duration", "1", "--step", "1", "--out", str(tmp_path / "o.csv"),
                                  "--scheduler", "tcp://127.0.0.1:18899"])
     assert result.exit_code == 2 and "scheduler" in result.output
+
+
+def test_large_extra_outputs_say_their_size_before_they_are_written(tmp_path):
+    """--forwarding-out and --hypatia-out can dwarf the routes file (satellites × ground stations per step): a large
+    one is announced with its size before any file is written, and the estimate is within 2× of what is written."""
+    import re
+
+    cities = (DATA / "cities_top100.csv").read_text().splitlines()
+    gs = tmp_path / "gs64.csv"
+    gs.write_text("\n".join(cities[:65]) + "\n")  # header + 64 cities
+    fwd, hyp = tmp_path / "fwd.csv", tmp_path / "hyp"
+    result = runner.invoke(app, ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs),
+                                 "--duration", "1", "--step", "1", "--out", str(tmp_path / "r.csv"),
+                                 "--forwarding-out", str(fwd), "--hypatia-out", str(hyp)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    first_write = out.index("wrote")
+    note = re.search(r"forwarding state: ([\d,]+) rows .*?about ([\d,]+) MB as CSV", out)
+    assert note and note.start() < first_write, out
+    assert int(note.group(1).replace(",", "")) == 1584 * 64 == sum(1 for _ in fwd.open()) - 1
+    assert 0.5 < int(note.group(2).replace(",", "")) * 1e6 / fwd.stat().st_size < 2
+    note = re.search(r"Hypatia state: fstate_0.txt ([\d,]+) lines \(about ([\d,]+) MB\)", out)
+    assert note and note.start() < first_write, out
+    lines = (hyp / "fstate_0.txt").read_text().splitlines()
+    assert int(note.group(1).replace(",", "")) == len(lines) == 1584 * 64 + 64 * 63
+    assert 0.5 < int(note.group(2).replace(",", "")) * 1e6 / (hyp / "fstate_0.txt").stat().st_size < 2
+
+
+def test_names_with_commas_plot_by_pair_and_are_refused_for_hypatia(tmp_path):
+    """A ground station may be called 'Washington, D.C.': the routes file quotes it, plot rtt finds the pair (given
+    with its comma, or by default), and --hypatia-out refuses it up front (Hypatia's file is split at commas)."""
+    gs = tmp_path / "gs.csv"
+    gs.write_text('name,lat_deg,lon_deg,alt_m\n"Washington, D.C.",38.9,-77.04,10\nNew York,40.7,-74.0,10\n')
+    out = tmp_path / "r.csv"
+    result = runner.invoke(app, ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs),
+                                 "--duration", "3", "--step", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for extra in (["--pair", "New York,Washington, D.C."], ["--pair", "Washington, D.C., New York"], []):
+        png = tmp_path / "p.png"
+        png.unlink(missing_ok=True)
+        result = runner.invoke(app, ["plot", "rtt", str(out), "--out", str(png), *extra])
+        assert result.exit_code == 0, (extra, result.output)
+        assert png.read_bytes()[:4] == b"\x89PNG"
+    result = runner.invoke(app, ["plot", "rtt", str(out), "--out", str(tmp_path / "x.png"), "--pair",
+                                 "Washington DC,New York"])
+    assert result.exit_code == 2 and "did you mean 'Washington, D.C.'" in result.output
+    hyp = tmp_path / "hyp"
+    result = runner.invoke(app, ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs),
+                                 "--duration", "3", "--step", "1", "--out", str(tmp_path / "r2.csv"),
+                                 "--hypatia-out", str(hyp)])
+    assert result.exit_code == 2 and "Washington, D.C." in result.output and "comma" in result.output
+    assert not (tmp_path / "r2.csv").exists() and not hyp.exists()
+
+
+def test_pairs_file_name_miss_suggests_close_names(tmp_path, gs_csv):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("src,dst\nKyiv,Warsaw\nLondon,Berlim\n")
+    result = runner.invoke(app, ["routes", "--preset", "starlink-shell1", "--ground-stations", str(gs_csv),
+                                 "--pairs", str(pairs), "--duration", "1", "--step", "1", "--out",
+                                 str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "line 3" in result.output and "'Berlim'" in result.output and "did you mean 'Berlin'" in result.output

@@ -31,6 +31,12 @@ def test_sweep_on_a_scheduler_equals_the_serial_sweep(tmp_path, monkeypatch):
         monkeypatch.chdir(tmp_path)
         remote = runner.invoke(app, ["run", *scenarios, "--duration", "30s", "--out", "dask", "--scheduler",
                                      cluster.scheduler_address])
+        one = runner.invoke(app, ["run", "first.toml", "--duration", "30s", "--out", "one", "--scheduler",
+                                  cluster.scheduler_address])
+    assert one.exit_code == 0, one.output
+    # one scenario on a scheduler writes where `leonet run first.toml --out one` writes: into one/, not one/first/
+    assert pq.read_table(tmp_path / "one" / "telemetry.parquet").equals(
+        pq.read_table(tmp_path / "serial" / "first" / "telemetry.parquet"))
     assert remote.exit_code == 0, remote.output
     assert list(elsewhere.iterdir()) == []
     for name in ("first", "second"):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from leonet.access import service
 from leonet.errors import LeonetInputError
 from leonet.orbits.timegrid import parse_utc
+from leonet.store.models import Account, Organisation, Terminal, Transfer
 
 COLUMNS = {  # required, then optional
     "organisations": (("name", "kind", "country"), ()),
@@ -23,6 +24,17 @@ COLUMNS = {  # required, then optional
                   "max_speed_kmh", "abroad_since", "data_cap_gb")),
 }
 MAX_ROWS = 100_000
+# Each CSV column's store column: its width bounds the value, as the API's schemas do for JSON bodies.
+_STORED_AS = {
+    "organisations": {"name": Organisation.name, "kind": Organisation.kind, "country": Organisation.country},
+    "terminals": {"serial": Terminal.serial, "kit_number": Terminal.kit_number,
+                  "hardware_version": Terminal.hardware_version, "software_version": Terminal.software_version,
+                  "manufacturer": Organisation.name},
+    "sales": {"serial": Terminal.serial, "seller": Organisation.name, "buyer": Organisation.name,
+              "channel": Transfer.channel, "country": Transfer.country},
+    "accounts": {"number": Account.number, "customer": Organisation.name, "plan": Account.plan,
+                 "home_country": Account.home_country, "status": Account.status},
+}
 _FLOATS = ("service_lat_deg", "service_lon_deg", "service_radius_km", "max_speed_kmh", "data_cap_gb")
 
 
@@ -82,6 +94,11 @@ def import_csv(session: Session, actor: str, kind: str, text: str, source: str =
             if not row.get(field):
                 raise LeonetInputError("must not be empty", file=source, line=reader.line_num, field=field,
                                        value=row.get(field))
+        for field, column in _STORED_AS[kind].items():
+            width = column.type.length
+            if len(row.get(field) or "") > width:
+                raise LeonetInputError(f"at most {width} characters", file=source, line=reader.line_num,
+                                       field=field, value=row[field][:80] + "…")
         try:
             _row(session, actor, kind, row, reader.line_num, source)
         except LeonetInputError as exc:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leonet.access import audit
 from leonet.access.policy import PLANS
-from leonet.access.zones import ZONE_KINDS, validate_geojson
+from leonet.access.zones import ZONE_KINDS, check_disabled_cells, validate_geojson
 from leonet.errors import LeonetInputError
 from leonet.store.models import (
     Account,
@@ -330,7 +330,9 @@ def create_zone(session: Session, actor: str, name: str, kind: str, geometry: di
     if not name or not name.strip():
         raise LeonetInputError("must not be empty", field="name", value=name)
     _choice(kind, ZONE_KINDS, "kind")
-    validate_geojson(geometry)
+    geom = validate_geojson(geometry)
+    if kind == "disabled_cells":
+        check_disabled_cells(geom)
     if not reason or not reason.strip():
         raise LeonetInputError("a zone must state its reason", field="reason", value=reason)
     if valid_from and valid_to and as_utc(valid_to) <= as_utc(valid_from):

@@ -6,6 +6,9 @@ vectorised membership test for many points at once.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +24,10 @@ from leonet.errors import LeonetInputError
 ZONE_KINDS = ("blocked_area", "whitelist_only", "monitoring", "disabled_cells")
 # H3 resolution of the scheduler cells (a modelling choice: the operator's resolution is not published)
 DISABLED_CELL_RESOLUTION = 5
+# H3's sphere: "a spherical model of the earth using the authalic radius given by WGS84"
+# (https://h3geo.org/docs/core-library/restable, read 2026-11-26)
+H3_EARTH_RADIUS_KM = 6371.007180918475
+MAX_DISABLED_CELLS = 10_000  # ~2.5 million km² (four times Ukraine); listing and merging them takes ~0.4 s per load
 
 
 def cells_geometry(geom: shapely.Geometry, resolution: int = DISABLED_CELL_RESOLUTION) -> shapely.Geometry:
@@ -32,13 +39,47 @@ def cells_geometry(geom: shapely.Geometry, resolution: int = DISABLED_CELL_RESOL
     import h3
 
     cells = set()
-    for poly in getattr(geom, "geoms", [geom]):
+    for poly in _meridian_halves(geom):
         cells |= set(h3.geo_to_cells(poly.__geo_interface__, resolution))
     if not cells:
         p = geom.representative_point()
         cells = {h3.latlng_to_cell(p.y, p.x, resolution)}
     hexes = [_cell_polygon(h3.cell_to_boundary(c)) for c in sorted(cells)]
     return shapely.union_all(hexes)
+
+
+def _meridian_halves(geom: shapely.Geometry) -> list[shapely.Geometry]:
+    """The polygons of ``geom`` cut at the prime meridian, so that none spans 180° of longitude or more: H3 takes a
+    polygon that wide for one crossing the antimeridian and would fill the *other* side of the globe, where every
+    other zone kind reads coordinates as drawn (planar longitude/latitude)."""
+    out = []
+    for west_deg, east_deg in ((-180.0, 0.0), (0.0, 180.0)):
+        half = shapely.clip_by_rect(geom, west_deg, -90.0, east_deg, 90.0)
+        out += [p for p in getattr(half, "geoms", [half]) if isinstance(p, shapely.Polygon) and p.area > 0]
+    return out
+
+
+def disabled_cell_estimate(geom: shapely.Geometry) -> float:
+    """How many H3 cells of DISABLED_CELL_RESOLUTION ``geom`` covers, from its area on the sphere (lon/lat mapped
+    to Lambert's cylindrical equal-area projection, where planar area is area on the sphere) over the cells' mean
+    area. Cheap (no cells are listed); for refusing a zone too large to switch off cell by cell."""
+    import h3
+
+    r_km = H3_EARTH_RADIUS_KM
+    flat = shapely.transform(geom, lambda xy: np.column_stack([np.radians(xy[:, 0]) * r_km,
+                                                               np.sin(np.radians(xy[:, 1])) * r_km]))
+    return flat.area / h3.average_hexagon_area(DISABLED_CELL_RESOLUTION, "km^2")
+
+
+def check_disabled_cells(geom: shapely.Geometry, field: str = "geometry") -> None:
+    """LeonetInputError if a ``disabled_cells`` zone would switch off more than MAX_DISABLED_CELLS cells (its cells
+    are listed and merged at every policy load: a continent's worth took 40 s and 1 GB per load)."""
+    estimate = disabled_cell_estimate(geom)
+    if estimate > MAX_DISABLED_CELLS:
+        raise LeonetInputError(f"a disabled_cells zone switches off at most {MAX_DISABLED_CELLS} H3 cells "
+                               f"(resolution {DISABLED_CELL_RESOLUTION}, ~253 km² each); this one covers "
+                               f"~{estimate:,.0f}: draw a smaller area, or use a blocked_area zone", field=field,
+                               value=round(estimate))
 
 
 def _cell_polygon(boundary) -> shapely.Geometry:
@@ -55,9 +96,24 @@ def _cell_polygon(boundary) -> shapely.Geometry:
 
 
 def zone_area(kind: str, geometry: dict) -> shapely.Geometry:
-    """The area a stored zone acts on: its polygon, or for ``disabled_cells`` the H3 cells it switches off."""
-    geom = validate_geojson(geometry)
-    return cells_geometry(geom) if kind == "disabled_cells" else geom
+    """The area a stored zone acts on: its polygon, or for ``disabled_cells`` the H3 cells it switches off.
+    Remembered by content, so a policy reload does not rebuild the zones it loaded before (ended zones stay in
+    the store, and in every reload, for decisions asked about the past)."""
+    key = hashlib.sha256(json.dumps([kind, geometry], sort_keys=True, separators=(",", ":")).encode()).digest()
+    hit = _AREAS.get(key)
+    if hit is None:
+        geom = validate_geojson(geometry)
+        hit = cells_geometry(geom) if kind == "disabled_cells" else geom
+        with _AREAS_LOCK:
+            if len(_AREAS) >= _AREAS_MAX:
+                _AREAS.pop(next(iter(_AREAS)))  # oldest first
+            _AREAS[key] = hit
+    return hit
+
+
+_AREAS: dict[bytes, shapely.Geometry] = {}
+_AREAS_LOCK = threading.Lock()
+_AREAS_MAX = 4096
 
 
 def zones_geojson(session) -> list[dict]:
@@ -102,10 +158,11 @@ def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geome
             if not isinstance(ring, list) or len(ring) < 4:
                 raise LeonetInputError("a ring needs at least 4 positions (closed)", field=where, value=ring)
             for k, pos in enumerate(ring):
-                if (not isinstance(pos, list | tuple) or len(pos) < 2
-                        or not all(isinstance(v, int | float) and np.isfinite(v) for v in pos[:2])):
-                    raise LeonetInputError("a position must be [longitude, latitude]", field=f"{where}[{k}]",
-                                           value=pos)
+                if (not isinstance(pos, list | tuple) or not 2 <= len(pos) <= 3
+                        or not all(isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v)
+                                   for v in pos)):
+                    raise LeonetInputError("a position must be [longitude, latitude] or [longitude, latitude, "
+                                           "altitude], finite numbers", field=f"{where}[{k}]", value=pos)
                 lon, lat = pos[0], pos[1]
                 if not -180 <= lon <= 180:
                     raise LeonetInputError("longitude out of range [-180, 180] (GeoJSON order is [lon, lat])",
@@ -116,7 +173,8 @@ def validate_geojson(geometry: object, field: str = "geometry") -> shapely.Geome
             if list(ring[0][:2]) != list(ring[-1][:2]):
                 raise LeonetInputError("ring is not closed: first and last positions differ", field=where,
                                        value=[ring[0], ring[-1]])
-    geom = shape(geometry)
+    flat = [[[pos[:2] for pos in ring] for ring in rings] for rings in polygons]  # altitudes dropped
+    geom = shape({"type": kind, "coordinates": flat[0] if kind == "Polygon" else flat})
     if not geom.is_valid:
         raise LeonetInputError(f"invalid polygon: {explain_validity(geom)}", field=field, value=kind)
     if geom.area == 0:

@@ -151,7 +151,8 @@ def create_app(db_url: str | None = None, *, extra_routers: Iterable[APIRouter] 
         errors = [{"loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
                    "msg": str(e.get("msg", "invalid")), "type": str(e.get("type", "invalid"))} for e in exc.errors()]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        field = ".".join(str(p) for p in first["loc"][1:]) or None
+        named = (exc.errors()[0].get("ctx") or {}).get("field") if exc.errors() else None  # a body-wide check's field
+        field = ".".join(str(p) for p in first["loc"][1:]) or named or None
         msg = f"field '{field}': {first['msg']}" if field else first["msg"]
         raw = exc.errors()[0].get("input") if exc.errors() else None
         if field and isinstance(raw, str | int | float | bool) and not isinstance(raw, bool):

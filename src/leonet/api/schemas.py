@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 EARLIEST_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_UTC = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -34,12 +35,15 @@ Iso2 = Annotated[str, Field(min_length=2, max_length=2, pattern="^[A-Z]{2}$")]
 
 
 def _check(value: Any, where: str) -> None:
+    """Raise a pydantic error whose context names the field (``where``) when a string holds a NUL byte or a number
+    is not finite; the 422 answer puts that field in ``field``."""
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError(f"{where or 'value'}: NUL bytes are not allowed")
+            raise PydanticCustomError("nul_byte", "NUL bytes are not allowed", {"field": where or None})
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"{where or 'value'}: must be a finite number (not NaN or Infinity)")
+            raise PydanticCustomError("not_finite", "must be a finite number (not NaN or Infinity), got {value}",
+                                      {"field": where or None, "value": str(value)})
     elif isinstance(value, dict):
         for k, v in value.items():
             _check(k, where)

@@ -72,8 +72,9 @@ def db_upgrade(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Create or upgrade the schema (Alembic head)."""
     from leonet.store.session import default_url, normalise_url, upgrade
 
-    url = normalise_url(db or default_url())
-    upgrade(url)
+    with user_errors():
+        url = normalise_url(db or default_url())
+        upgrade(url)
     typer.echo(f"schema at head: {url.split('@')[-1]}")
 
 
@@ -85,8 +86,7 @@ def db_seed(db: str = typer.Option(None, "--db", help=DB_HELP),
     from leonet.access import seed
     from leonet.store.session import open_store
 
-    sessions = open_store(db)
-    with sessions.begin() as session:
+    with user_errors(), open_store(db).begin() as session:
         n = seed.load_licensing(session)
         result = seed.load_example(session) if example else {}
     typer.echo(f"licensing rows: {n}; example dataset {'created' if result.get('created') else 'unchanged'}")

@@ -15,6 +15,10 @@ plot_app = typer.Typer(help="Plots of results.", no_args_is_help=True)
 LARGE_ROWS = 100_000
 # Bytes per row measured on the README's 100-city shell-1 run (990,000 rows: 100.1 MB CSV, 10.8 MB Parquet).
 CSV_BYTES_PER_ROW, PARQUET_BYTES_PER_ROW = 101, 11
+# --forwarding-out, measured on shell 1 × 100 cities × 20 steps (3,168,000 rows: 68.9 MB CSV, 3.9 MB Parquet).
+FWD_CSV_BYTES_PER_ROW, FWD_PARQUET_BYTES_PER_ROW = 22, 1.2
+# --hypatia-out: fstate_0.txt of the same run, 168,300 lines in 2.97 MB.
+FSTATE_BYTES_PER_LINE = 18
 
 
 # Parquet layout of a routes file: dictionary pages for the repetitive columns, not for rtt_ms (nearly every value
@@ -26,11 +30,29 @@ ROUTES_PARQUET = {"use_dictionary": ["t_s", "src", "dst", "hops", "path"],
 
 def size_note(rows: int, pairs: int, steps: int, out: Path) -> str:
     """One line saying how big the output will be, before it is computed."""
-    csv_mb, pq_mb = rows * CSV_BYTES_PER_ROW / 1e6, rows * PARQUET_BYTES_PER_ROW / 1e6
+    return _size_line("routes", rows, f"{pairs:,} pairs × {steps:,} steps", out, CSV_BYTES_PER_ROW,
+                      PARQUET_BYTES_PER_ROW)
+
+
+def _size_line(what: str, rows: int, shape: str, out: Path, csv_bytes: float, parquet_bytes: float) -> str:
+    csv_mb, pq_mb = rows * csv_bytes / 1e6, rows * parquet_bytes / 1e6
     if Path(out).suffix.lower() == ".parquet":
-        return f"routes: {rows:,} rows ({pairs:,} pairs × {steps:,} steps), about {pq_mb:,.0f} MB as Parquet"
-    return (f"routes: {rows:,} rows ({pairs:,} pairs × {steps:,} steps), about {csv_mb:,.0f} MB as CSV "
-            f"(as .parquet: about {pq_mb:,.0f} MB)")
+        return f"{what}: {rows:,} rows ({shape}), about {pq_mb:,.0f} MB as Parquet"
+    return f"{what}: {rows:,} rows ({shape}), about {csv_mb:,.0f} MB as CSV (as .parquet: about {pq_mb:,.0f} MB)"
+
+
+def extra_size_notes(job, forwarding_out: Path | None, hypatia_out: Path | None) -> list[str]:
+    """The size of the forwarding state and of Hypatia's state, said before they are computed (large ones only)."""
+    n, g, steps = job.num_sats, len(job.sites), job.grid.count
+    notes = []
+    if forwarding_out is not None and n * g * steps >= LARGE_ROWS:
+        notes.append(_size_line("forwarding state", n * g * steps, f"{n:,} satellites × {g:,} ground stations × "
+                                f"{steps:,} steps", forwarding_out, FWD_CSV_BYTES_PER_ROW, FWD_PARQUET_BYTES_PER_ROW))
+    lines = (n + g) * g - g
+    if hypatia_out is not None and lines >= LARGE_ROWS:
+        notes.append(f"Hypatia state: fstate_0.txt {lines:,} lines (about {lines * FSTATE_BYTES_PER_LINE / 1e6:,.0f} "
+                     f"MB), then only the changed lines in each of {steps - 1:,} more steps")
+    return notes
 
 
 def routes(
@@ -45,7 +67,8 @@ def routes(
     max_isl_km: float = typer.Option(None, "--max-isl-km", help="Drop ISLs longer than this."),
     drop_grazing_isls: bool = typer.Option(False, "--drop-grazing-isls", help="Drop ISLs that dip below 80 km."),
     pairs: str = typer.Option("all", "--pairs", help="'all' or a CSV with header src,dst."),
-    start: str = typer.Option(None, "--start", help="ISO-8601 UTC start (default: the TLE epoch)."),
+    start: str = typer.Option(None, "--start", help="ISO-8601 UTC start (default: the preset's epoch, or the TLEs' "
+                         "epoch when they share one; TLEs of several epochs need it)."),
     duration: float = typer.Option(..., "--duration", help="Seconds."),
     step: float = typer.Option(..., "--step", help="Seconds."),
     out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
@@ -74,29 +97,45 @@ def routes(
                               max_gsl_range_km=max_gsl_range_km, max_isl_km=max_isl_km,
                               drop_grazing_isls=drop_grazing_isls, pairs=pairs, start=start,
                               duration=duration, step=step)
+        if hypatia_out is not None:
+            from leonet.network.hypatia import check_names
+
+            check_names(job.sites)
         rows = len(job.src) * job.grid.count
         if rows >= LARGE_ROWS:
             typer.echo(size_note(rows, len(job.src), job.grid.count, out))
-        columns = (TextColumn("[bold]routes"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        for note in extra_size_notes(job, forwarding_out, hypatia_out):
+            typer.echo(note)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(), TextColumn("ETA"),
+                   TimeRemainingColumn())
         with Progress(*columns, transient=False) as bar:
             task = bar.add_task("routes", total=job.grid.count)
             rows = write_tables(out, iter_route_chunks(job, chunk_steps, use_dask=dask, scheduler=scheduler,
                                                        workers=workers,
                                                        progress=lambda n: bar.advance(task, n), dictionary=True),
                                 parquet_options=ROUTES_PARQUET)
-        if forwarding_out is not None:
-            from leonet.network.latency import forwarding_chunk
+            if forwarding_out is not None:
+                from leonet.network.latency import forwarding_chunk
 
-            n = write_tables(forwarding_out, (forwarding_chunk(job, a, b) for a, b in job.grid.chunks(chunk_steps)))
-            typer.echo(f"wrote {n} forwarding rows to {forwarding_out}")
-        if hypatia_out is not None:
-            from leonet.network.hypatia import write_hypatia_state
+                fwd = bar.add_task("forwarding", total=job.grid.count)
 
-            steps, note = write_hypatia_state(job, hypatia_out, chunk_steps)
-            typer.echo(f"wrote Hypatia's network state for {steps} steps to {hypatia_out}")
-            if note:
-                typer.echo(note)
+                def forwarding_chunks():
+                    for a, b in job.grid.chunks(chunk_steps):
+                        yield forwarding_chunk(job, a, b)
+                        bar.advance(fwd, b - a)
+
+                n = write_tables(forwarding_out, forwarding_chunks())
+                bar.console.print(f"wrote {n} forwarding rows to {forwarding_out}")
+            if hypatia_out is not None:
+                from leonet.network.hypatia import write_hypatia_state
+
+                hyp = bar.add_task("hypatia", total=job.grid.count)
+                steps, note = write_hypatia_state(job, hypatia_out, chunk_steps,
+                                                  progress=lambda n: bar.advance(hyp, n))
+                bar.console.print(f"wrote Hypatia's network state for {steps} steps to {hypatia_out}")
+                if note:
+                    bar.console.print(note)
     typer.echo(f"wrote {rows} rows ({len(job.src)} pairs × {job.grid.count} steps) to {out}")
 
 

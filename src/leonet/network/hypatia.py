@@ -54,15 +54,20 @@ class HypatiaStateWriter:
         self.n, self.g = source.num_sats, len(sites)
         self.edges = np.asarray(isl_edges, dtype=np.int64)
         self.bandwidth = float(gsl_bandwidth)
-        # interface numbering as satgenpy's generate_dynamic_state_at
-        self.num_isls = np.zeros(self.n, dtype=np.int64)
-        self.if_of: dict[tuple[int, int], int] = {}
-        for a, b in self.edges.tolist():
-            self.if_of[(a, b)] = int(self.num_isls[a])
-            self.if_of[(b, a)] = int(self.num_isls[b])
-            self.num_isls[a] += 1
-            self.num_isls[b] += 1
-        self.prev: dict[tuple[int, int], tuple[int, int, int]] | None = None
+        # interface numbering as satgenpy's generate_dynamic_state_at: each ISL, in file order, takes the next free
+        # interface index at both ends, i.e. an endpoint's index is how often that node appeared before it
+        flat = self.edges.ravel()
+        order = np.argsort(flat, kind="stable")
+        ranks = np.empty_like(flat)
+        first = np.searchsorted(flat[order], flat[order], side="left")
+        ranks[order] = np.arange(flat.size) - first
+        self.num_isls = np.bincount(flat, minlength=self.n).astype(np.int64)
+        a, b = self.edges[:, 0], self.edges[:, 1]
+        keys = np.concatenate([a * self.n + b, b * self.n + a])
+        self._if_order = np.argsort(keys)
+        self._if_keys = keys[self._if_order]
+        self._if_vals = np.concatenate([ranks[0::2], ranks[1::2]])[self._if_order]
+        self.prev: np.ndarray | None = None
         self._write_static(source, sites, max_gsl_length_m, max_isl_length_m, start)
 
     def _write_static(self, source, sites: Sites, max_gsl_m: float, max_isl_m: float,
@@ -78,34 +83,54 @@ class HypatiaStateWriter:
         (self.dir / "description.txt").write_text(f"max_gsl_length_m={max_gsl_m:.10f}\n"
                                                   f"max_isl_length_m={max_isl_m:.10f}\n", encoding="utf-8")
 
+    def interface(self, node: np.ndarray, neighbour: np.ndarray) -> np.ndarray:
+        """Interface index at ``node`` of its ISL to ``neighbour`` (arrays of satellite ids, every pair an ISL)."""
+        keys = node * self.n + neighbour
+        at = np.minimum(np.searchsorted(self._if_keys, keys), max(len(self._if_keys) - 1, 0))
+        if keys.size and not np.array_equal(self._if_keys[at], keys):
+            raise ValueError("a next hop that is not an ISL of the node")
+        return self._if_vals[at]
+
+    def state(self, dist_km: np.ndarray, next_hop: np.ndarray, gsl_mask: np.ndarray,
+              gsl_range_km: np.ndarray) -> np.ndarray:
+        """(M, 5) int64 rows ``node,dst_gs_node,next_hop,my_if,next_if``: every satellite towards every ground station
+        (destination-major), then every ground station towards every other one (source-major)."""
+        n, g = self.n, self.g
+        hop = np.asarray(next_hop, dtype=np.int64)
+        sat = np.broadcast_to(np.arange(n, dtype=np.int64), (g, n))
+        dst = np.broadcast_to((n + np.arange(g, dtype=np.int64))[:, None], (g, n))
+        nxt, my_if, next_if = np.full((3, g, n), -1, dtype=np.int64)
+        down = hop >= n  # the last hop: down to the destination over the satellite's one GSL interface
+        nxt[down], my_if[down], next_if[down] = dst[down], self.num_isls[sat[down]], 0
+        isl = (hop >= 0) & ~down
+        nxt[isl] = hop[isl]
+        my_if[isl], next_if[isl] = self.interface(sat[isl], hop[isl]), self.interface(hop[isl], sat[isl])
+        sats = np.stack([sat.ravel(), dst.ravel(), nxt.ravel(), my_if.ravel(), next_if.ravel()], axis=1)
+        # A ground station sends to the satellite in range minimising uplink + its distance to the destination
+        # (ties: the lowest satellite id, as satgenpy's sorted tuples; argmin takes the first minimum).
+        # Only the satellites in range of each source count: pad them to a (G, K) table (ascending ids per row).
+        src_r, sat_c = np.nonzero(gsl_mask)
+        slot = np.arange(src_r.size) - np.searchsorted(src_r, src_r)
+        k = max(int(slot.max()) + 1 if slot.size else 1, 1)
+        sat_pad, up_km = np.zeros((g, k), dtype=np.int64), np.full((g, k), np.inf)
+        sat_pad[src_r, slot], up_km[src_r, slot] = sat_c, gsl_range_km[src_r, sat_c]
+        total = up_km[:, None, :] + dist_km[:, sat_pad].transpose(1, 0, 2)  # (src, dst, K)
+        src_i, dst_i = np.nonzero(~np.eye(g, dtype=bool))
+        first = np.argmin(total[src_i, dst_i], axis=1)
+        best = sat_pad[src_i, first]
+        ok = np.isfinite(total[src_i, dst_i, first])
+        ground = np.stack([n + src_i, n + dst_i, np.where(ok, best, -1), np.where(ok, 0, -1),
+                           np.where(ok, self.num_isls[best], -1)], axis=1)
+        return np.concatenate([sats, ground]).astype(np.int64)
+
     def write_step(self, t_ns: int, dist_km: np.ndarray, next_hop: np.ndarray, gsl_mask: np.ndarray,
                    gsl_range_km: np.ndarray) -> None:
-        """One step from ``routing.distances_to_ground`` output: dist_km and next_hop (G, N); GSL mask/range (G, N)."""
+        """One step from ``routing.distances_to_ground`` output: dist_km and next_hop (G, N); GSL mask/range (G, N).
+        The first step's fstate holds every entry, later ones the entries that changed (as satgenpy)."""
         n, g = self.n, self.g
-        state: dict[tuple[int, int], tuple[int, int, int]] = {}
-        for dst in range(g):
-            for sat, hop in enumerate(next_hop[dst].tolist()):
-                if hop < 0:
-                    decision = (-1, -1, -1)
-                elif hop >= n:
-                    decision = (n + dst, int(self.num_isls[sat]), 0)
-                else:
-                    decision = (hop, self.if_of[(sat, hop)], self.if_of[(hop, sat)])
-                state[(sat, n + dst)] = decision
-        total = np.where(gsl_mask[:, None, :], gsl_range_km[:, None, :] + dist_km[None, :, :], np.inf)  # src,dst,N
-        for src in range(g):
-            for dst in range(g):
-                if src == dst:
-                    continue
-                best = int(np.argmin(total[src, dst]))  # first minimum = lowest satellite id on ties
-                if np.isfinite(total[src, dst, best]):
-                    state[(n + src, n + dst)] = (best, 0, int(self.num_isls[best]))
-                else:
-                    state[(n + src, n + dst)] = (-1, -1, -1)
-        with open(self.dir / f"fstate_{t_ns}.txt", "w", encoding="utf-8") as f:
-            for key, decision in state.items():
-                if self.prev is None or self.prev[key] != decision:
-                    f.write(",".join(str(int(x)) for x in (*key, *decision)) + "\n")
+        state = self.state(dist_km, next_hop, gsl_mask, gsl_range_km)
+        rows = state if self.prev is None else state[np.any(state != self.prev, axis=1)]
+        _write_int_rows(self.dir / f"fstate_{t_ns}.txt", rows)
         with open(self.dir / f"gsl_if_bandwidth_{t_ns}.txt", "w", encoding="utf-8") as f:
             if self.prev is None:
                 for node in range(n):
@@ -113,6 +138,15 @@ class HypatiaStateWriter:
                 for node in range(n, n + g):
                     f.write(f"{node},0,{self.bandwidth:f}\n")
         self.prev = state
+
+
+def _write_int_rows(path: Path, rows: np.ndarray) -> None:
+    """Comma-separated integer rows, one a line, no header (Arrow's C++ CSV writer: no Python loop per line)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pa.table({str(k): rows[:, k] for k in range(rows.shape[1])})
+    pacsv.write_csv(table, str(path), pacsv.WriteOptions(include_header=False, quoting_style="none"))
 
 
 def tles_text(source: Constellation | TleSet, start: datetime | None = None) -> str:
@@ -179,9 +213,20 @@ def reepoch_tles(source: TleSet, epoch: datetime) -> list[tuple[str, str]]:
     return pairs
 
 
-def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50) -> tuple[int, str]:
+def check_names(sites: Sites) -> None:
+    """Ground-station names go into Hypatia's comma-separated ground_stations.txt (its ns-3 reader splits each line
+    into exactly 8 fields): refuse a name holding a comma or a line break before any work is done."""
+    for name in sites.names:
+        if "," in name or "\n" in name or "\r" in name:
+            raise LeonetInputError("a ground-station name with a comma or line break cannot go into Hypatia's "
+                                   "ground_stations.txt; rename it in the ground-station file", field="name",
+                                   value=name)
+
+
+def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50, progress=None) -> tuple[int, str]:
     """Hypatia's state for every step of a ``RouteJob`` (leonet's positions, links and shortest paths). Returns the
-    number of steps written and a note for the user ('' or how far re-epoched TLEs stray from the originals)."""
+    number of steps written and a note for the user ('' or how far re-epoched TLEs stray from the originals);
+    ``progress(n)`` after every chunk of ``n`` steps."""
     from leonet.network.gsl import GslIndex, max_slant_range_km
     from leonet.network.isl import ATMOSPHERE_KM
     from leonet.network.latency import isl_keep_mask
@@ -189,6 +234,7 @@ def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50) -> tupl
     from leonet.orbits.propagate import positions_ecef_km
 
     sites = job.sites
+    check_names(sites)
     first = positions_ecef_km(job.source, job.grid.t_unix_s[:1])[0]
     r_max_km = float(np.nanmax(np.linalg.norm(first, axis=1)))
     site_r_km = float(np.linalg.norm(sites.ecef_km, axis=1).min())
@@ -207,6 +253,8 @@ def write_hypatia_state(job, out_dir: str | Path, chunk_steps: int = 50) -> tupl
             dist, nxt = distances_to_ground(pos[k], job.isl_edges, sites.ecef_km, mask, rng,
                                             None if keep is None else keep[k])
             writer.write_step(int(round(float(job.grid.t_s[a + k]) * 1e9)), dist, nxt, mask, rng)
+        if progress is not None:
+            progress(b - a)
     return job.grid.count, _reepoch_note(job, Path(out_dir) / "tles.txt")
 
 

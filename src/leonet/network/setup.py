@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,11 @@ def read_pairs_csv(path: str | Path, sites: Sites) -> tuple[np.ndarray, np.ndarr
             for field in ("src", "dst"):
                 name = (row.get(field) or "").strip()
                 if name not in sites.names:
-                    raise LeonetInputError("not a ground station in the ground-station file", file=str(path),
+                    import difflib
+
+                    close = difflib.get_close_matches(name, sites.names, n=3, cutoff=0.5)
+                    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+                    raise LeonetInputError(f"not a ground station in the ground-station file{hint}", file=str(path),
                                            line=reader.line_num, field=field, value=name)
                 pair.append(sites.names.index(name))
             src.append(pair[0])
@@ -110,7 +115,12 @@ def build_route_job(*, preset: str | None, tles: Path | None, ground_stations: P
     else:
         start_dt = source.common_epoch()
         if start_dt is None:
-            raise LeonetInputError("the TLEs have different epochs: give --start", field="start", value=None)
+            epochs = source.epochs()
+            first, last = min(epochs), max(epochs)
+            suggest = (last + timedelta(minutes=1)).replace(second=0, microsecond=0)
+            raise LeonetInputError(f"the TLEs have different epochs ({first:%Y-%m-%dT%H:%MZ} to "
+                                   f"{last:%Y-%m-%dT%H:%MZ}): give --start, e.g. --start "
+                                   f"{suggest:%Y-%m-%dT%H:%M:%SZ} (just after the newest)", field="start", value=None)
     if isinstance(source, Constellation):
         source = source.with_epoch(start_dt) if start is not None else source
     sites = read_sites_csv(ground_stations)

@@ -18,8 +18,9 @@ def dashboard_built() -> bool:
 def attach_dashboard(app: FastAPI) -> bool:
     """Mount the dashboard at / when its assets are built; the live router always. Returns True if mounted."""
     from leonet.api.routers.live import router
+    from leonet.api.schemas import ERRORS
 
-    app.include_router(router)
+    app.include_router(router, responses=ERRORS)  # 401/403/404/…: declared in the OpenAPI document, as elsewhere
     if not dashboard_built():
         return False
 

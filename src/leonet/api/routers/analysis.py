@@ -36,7 +36,10 @@ def incidents(request: Request, _: Principal = Depends(READERS)) -> list[dict]:
     return [i.as_dict() for i in _live(request).incidents()]
 
 
-@router.get("/incidents/report")
+@router.get("/incidents/report", response_class=Response, responses={200: {
+    "description": "the evidence report in the format asked for",
+    "content": {"text/html": {"schema": {"type": "string"}}, "text/markdown": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}}}}})
 def incidents_report(request: Request, format: Literal["html", "md", "json"] = "html",
                      _: Principal = Depends(READERS)) -> Response:
     """The evidence report: HTML (map embedded), Markdown or JSON."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from leonet.access import keys
@@ -19,8 +20,8 @@ MINTERS = require("admin", "regulator", "reseller")
 
 class KeyIn(In):
     role: Literal["admin", "reseller", "regulator", "viewer", "terminal"]
-    owner: str = ""
-    label: str = ""
+    owner: str = Field(default="", max_length=120, description="who holds the key: the actor named in the audit log")
+    label: str = Field(default="", max_length=120)
     organisation: Name | None = None
     terminal_serial: Serial | None = None
     expires_at: UtcDatetime | None = None
@@ -31,7 +32,7 @@ def new_key(body: KeyIn, request: Request, who: Principal = Depends(MINTERS)) ->
     """Create an API key (the plain key is in this answer only). Reseller keys name their organisation, terminal
     keys their serial. No caller mints a key above its own reach (see docs/access.md)."""
     with write(request) as session:
-        key, row = keys.create(session, who, body.role, body.owner[:120], body.label[:120], body.organisation,
+        key, row = keys.create(session, who, body.role, body.owner, body.label, body.organisation,
                                body.terminal_serial, body.expires_at)
         out = {"key": key, **keys.key_out(row)}
     return out

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -134,9 +134,10 @@ def incidents(request: Request) -> list[dict]:
     return [i.as_dict() for i in _sim(request).incidents()]
 
 
-@router.get("/incidents/report", response_class=PlainTextResponse)
+@router.get("/incidents/report", response_class=Response, responses={
+    200: {"description": "the evidence report (Markdown)", "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def incidents_report(request: Request, session: Session = Depends(read_db),
-                     _: Principal = Depends(require("admin", "regulator"))) -> str:
+                     _: Principal = Depends(require("admin", "regulator"))) -> Response:
     """The evidence report (Markdown), regenerated from the live incidents at most every 15 s (cached)."""
     import tempfile
     from pathlib import Path
@@ -146,12 +147,12 @@ def incidents_report(request: Request, session: Session = Depends(read_db),
     key = (getattr(sim, "slot_index", None), len(incidents))
     hit = _REPORT_CACHE.get(id(sim))
     if hit is not None and hit[0] == key and time.monotonic() - hit[1] < REPORT_CACHE_S:
-        return hit[2]
+        return PlainTextResponse(hit[2])
     with tempfile.TemporaryDirectory(prefix="leonet-evidence-") as out:  # removed again: no leak per request
         paths = write_evidence(incidents, Path(out), zones_geojson(session))
         text = paths[1].read_text(encoding="utf-8")
     _REPORT_CACHE[id(sim)] = (key, time.monotonic(), text)
-    return text  # the full report (HTML, map embedded): /api/v1/incidents/report
+    return PlainTextResponse(text)  # the full report (HTML, map embedded): /api/v1/incidents/report
 
 
 class ControlIn(BaseModel):
