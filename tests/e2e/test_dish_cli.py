@@ -26,7 +26,8 @@ def _wait_status(port: int, deadline_s: float = 90.0, proc: subprocess.Popen | N
             return starlink_grpc.get_status(starlink_grpc.ChannelContext(target=f"127.0.0.1:{port}"))
         except (starlink_grpc.GrpcError, grpc.RpcError):
             if proc is not None and proc.poll() is not None:  # the server exited: say why, do not wait on
-                raise AssertionError(f"dish serve exited {proc.returncode}: {proc.stdout.read().decode()[-2000:]}") from None
+                out = proc.stdout.read().decode()[-2000:]
+                raise AssertionError(f"dish serve exited {proc.returncode}: {out}") from None
             if time.time() > deadline:
                 raise
             time.sleep(0.5)
