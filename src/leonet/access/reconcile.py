@@ -32,7 +32,7 @@ _KEY_FIELDS = ("role", "owner", "organisation_id", "terminal_serial", "expires_a
 def replay(records) -> State:
     """The state the log's records produce, table → primary key → column → value."""
     st: State = {t: {} for t in ("countries", "organisations", "terminals", "transfers", "accounts", "zones",
-                                 "whitelist", "api_keys", "whitelist_bulk", "population_bulk")}
+                                 "whitelist", "api_keys", "whitelist_bulk", "whitelist_bulk_end", "population_bulk")}
     acct_by_number: dict[str, object] = {}
     for rec in records:
         p, a = rec.payload, rec.action
@@ -81,18 +81,22 @@ def replay(records) -> State:
             st["whitelist"][(p["zone_id"], p["serial"])] = {"speed_exempt": p["speed_exempt"], "valid_to": None}
         elif a == "whitelist.end" and (p["zone_id"], p["serial"]) in st["whitelist"]:
             st["whitelist"][(p["zone_id"], p["serial"])]["valid_to"] = p["valid_to"]
+        elif a == "whitelist.end" and p.get("zone_id") in st["whitelist_bulk"]:  # an entry added in bulk, ended
+            st["whitelist_bulk_end"][(p["zone_id"], p["serial"])] = {"valid_to": p["valid_to"]}
         elif a == "zone.rename" and p["id"] in st["zones"]:
             st["zones"][p["id"]]["name"] = p["to"]
         elif a == "policy.apply" and p.get("replace") and "ended_at" in p:  # every entry in force ended, kept
-            for row in st["whitelist"].values():
+            for row in [*st["whitelist"].values(), *st["whitelist_bulk"].values(), *st["whitelist_bulk_end"].values()]:
                 if row.get("valid_to") is None:
                     row["valid_to"] = p["ended_at"]
         elif a == "policy.apply" and p.get("replace"):  # logs written before 2026-11-26: zones were deleted
             st["zones"].clear()
             st["whitelist"].clear()
             st["whitelist_bulk"].clear()
+            st["whitelist_bulk_end"].clear()
         elif a == "whitelist.bulk_add" and "zone_id" in p:
-            st["whitelist_bulk"][p["zone_id"]] = {"count": p["count"], "digest": p["digest"]}
+            zone = st["whitelist_bulk"].setdefault(p["zone_id"], {"groups": [], "valid_to": None})
+            zone["groups"].append(p)
         elif a == "population.load" and "bulk" in p:
             st["population_bulk"][rec.seq] = p["bulk"]
         elif a == "key.create":
@@ -174,20 +178,44 @@ def reconcile(session: Session) -> list[str]:
     return problems
 
 
+def bulk_digest(rows: dict[str, bool]) -> str:
+    """Digest of a zone's bulk whitelist {serial: speed_exempt}, as ``whitelist.bulk_add`` logs it (``zone_digest``)."""
+    import hashlib
+
+    lines = sorted(f"{serial}\t{int(bool(exempt))}" for serial, exempt in rows.items())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
 def _bulk(logged: State, actual: State) -> list[str]:
-    """Whitelist entries added in bulk (policy files) are logged as a count and a digest of the sorted serials per
-    zone: compare those, then leave the individual rows out of the row-by-row comparison."""
+    """Whitelist entries added in bulk (policy files) are logged per rule as a count and digests, not row by row.
+    Per zone the stored bulk rows must match the serials and speed exemptions logged (``zone_digest``: every bulk row
+    of the zone with its exemption; records written before 2026-11-26 carry only the serials' digest), and each row's
+    validity end what the log says (ended one by one, or all by a replacing policy); then they leave the row-by-row
+    comparison."""
     import hashlib
 
     problems = []
-    for zone_id, want in logged.pop("whitelist_bulk").items():
+    ended = logged.pop("whitelist_bulk_end")
+    for zone_id, zone in logged.pop("whitelist_bulk").items():
         keys = sorted(k for k in actual["whitelist"] if k[0] == zone_id and k not in logged["whitelist"])
-        serials = [k[1] for k in keys]
-        digest = hashlib.sha256("\n".join(serials).encode()).hexdigest()[:16]
-        if len(serials) != want["count"] or digest != want["digest"]:
-            problems.append(f"whitelist[zone {zone_id}]: {len(serials)} bulk entries stored, the audit log says "
-                            f"{want['count']} (digest {want['digest']}, stored {digest}): edited directly")
+        rows = {k[1]: actual["whitelist"][k]["speed_exempt"] for k in keys}
+        groups, last = zone["groups"], zone["groups"][-1]
+        if "zone_digest" in last:
+            got, want = (len(rows), bulk_digest(rows)), (last["zone_count"], last["zone_digest"])
+        elif len(groups) == 1:  # older records: the serials' digest; every row has the rule's exemption
+            got = (len(rows), hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()[:16],
+                   sorted({bool(v) for v in rows.values()}))
+            want = (last["count"], last["digest"], [bool(last.get("speed_exempt"))] if rows else [])
+        else:
+            got, want = len(rows), sum(g["count"] for g in groups)
+        if got != want:
+            problems.append(f"whitelist[zone {zone_id}]: {len(rows)} bulk entries stored ({got}), the audit log says "
+                            f"{want}: added, deleted or edited directly (serials or speed exemptions)")
         for k in keys:
+            want_end = ended.get(k, zone)["valid_to"]
+            if not _same(actual["whitelist"][k]["valid_to"], want_end):
+                problems.append(f"whitelist[{k!r}].valid_to: stored {actual['whitelist'][k]['valid_to']!r}, the audit "
+                                f"log says {want_end!r} (edited directly)")
             actual["whitelist"].pop(k)
     return problems
 

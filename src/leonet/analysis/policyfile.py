@@ -24,6 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leonet.access import audit, service
+from leonet.access.reconcile import bulk_digest
 from leonet.api.routers.zones import ZoneIn
 from leonet.errors import LeonetInputError
 from leonet.store.models import Account, Terminal, WhitelistEntry, Zone, as_utc
@@ -164,6 +165,7 @@ def apply_policy(session: Session, policy: Policy, actor: str = "policy", replac
                                    z.max_speed_kmh)
         ids[z.name] = zone.id
     listed = 0
+    bulk: dict[int, dict[str, bool]] = {}  # zone id → {serial: speed_exempt}: every bulk row of the zone so far
     for rule in policy.whitelist:
         serials = select_serials(session, rule)
         known = set(session.execute(select(Terminal.serial).where(Terminal.serial.in_(rule.serials)))
@@ -176,11 +178,15 @@ def apply_policy(session: Session, policy: Policy, actor: str = "policy", replac
             session.execute(insert(WhitelistEntry), [
                 {"zone_id": ids[rule.zone], "terminal_serial": s, "speed_exempt": rule.speed_exempt,
                  "added_by": actor, "added_at": now} for s in serials])
+        zone_rows = bulk.setdefault(ids[rule.zone], {})
+        zone_rows.update(dict.fromkeys(serials, rule.speed_exempt))
         audit.append(session, actor, "whitelist.bulk_add", {"zone": rule.zone, "zone_id": ids[rule.zone],
                                                             "count": len(serials),
                                                             "speed_exempt": rule.speed_exempt,
                                                             "digest": hashlib.sha256("\n".join(serials).encode())
-                                                            .hexdigest()[:16]})
+                                                            .hexdigest()[:16],
+                                                            "zone_count": len(zone_rows),
+                                                            "zone_digest": bulk_digest(zone_rows)})
         listed += len(serials)
     return {"policy": policy.name, "zones": len(ids), "whitelisted": listed, "zones_removed": removed,
             "location_check": policy.rules.location_check}
