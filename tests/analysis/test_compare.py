@@ -41,6 +41,8 @@ def test_bad_policy_names_the_field(tmp_path):
                                      'geometry_file = "missing.geojson"\n')
     with pytest.raises(LeonetInputError, match="missing.geojson"):
         load_policy(tmp_path / "p.toml")
+    with pytest.raises(LeonetInputError, match="nor a shipped policy: front_line_blocked, location_verification"):
+        load_policy("front_line")  # a typo: the shipped names are listed
 
 
 def test_apply_replaces_zones_and_resolves_selectors(tmp_path):
@@ -262,3 +264,18 @@ def test_compare_removes_its_scratch_stores(small_scenario, tmp_path, monkeypatc
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     run_policy(small_scenario, load_policy("status_quo"), "status quo", None, 15)
     assert list(scratch.iterdir()) == []
+
+
+def test_policy_zone_keeps_its_source_and_date(tmp_path):
+    """A zone in a policy file is user-supplied like an imported one: its source and the date it describes are kept."""
+    sessions = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    pol = parse_policy({"name": "x", "zones": [{
+        "name": "z", "kind": "blocked_area", "reason": "r", "source": "https://example.org/line.geojson",
+        "as_of": "2026-02-05T00:00:00Z",
+        "geometry": {"type": "Polygon", "coordinates": [[[36, 48], [37, 48], [37, 49], [36, 49], [36, 48]]]}}]})
+    with sessions.begin() as s:
+        apply_policy(s, pol)
+    with sessions() as s:
+        z = s.execute(select(Zone).where(Zone.name == "z")).scalar_one()
+        assert z.source == "https://example.org/line.geojson"
+        assert z.as_of.replace(tzinfo=UTC) == datetime(2026, 2, 5, tzinfo=UTC)

@@ -15,3 +15,23 @@ def free_ports(n: int) -> list[int]:
     for s in socks:
         s.close()
     return ports
+
+
+def free_block(n: int) -> int:
+    """A base port with ``n`` consecutive free ports (a command that serves on base, base+1, …: checking only the
+    base let a neighbour taken by another process make it fail)."""
+    for _ in range(100):
+        base = free_ports(1)[0]
+        socks = []
+        try:
+            for port in range(base, base + n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no block of {n} free ports found")

@@ -16,29 +16,32 @@ import starlink_grpc
 from leonet.dish.server import DishView, serve
 from leonet.sim import SimulationView
 
-from .dish_fixtures import free_ports
+from .dish_fixtures import free_block, free_ports
 
 
-def _wait_status(port: int, deadline_s: float = 90.0):
+def _wait_status(port: int, deadline_s: float = 90.0, proc: subprocess.Popen | None = None):
     deadline = time.time() + deadline_s
     while True:
         try:
             return starlink_grpc.get_status(starlink_grpc.ChannelContext(target=f"127.0.0.1:{port}"))
         except (starlink_grpc.GrpcError, grpc.RpcError):
+            if proc is not None and proc.poll() is not None:  # the server exited: say why, do not wait on
+                out = proc.stdout.read().decode()[-2000:]
+                raise AssertionError(f"dish serve exited {proc.returncode}: {out}") from None
             if time.time() > deadline:
                 raise
             time.sleep(0.5)
 
 
 def test_two_dishes_from_one_command(tmp_path):
-    port = free_ports(1)[0]
+    port = free_block(4)  # two dishes: gRPC and gRPC-Web each
     proc = subprocess.Popen([sys.executable, "-m", "leonet", "dish", "serve", "--terminal", "ut-grey-02",
                              "--terminal", "ut-ua-kyiv-01", "--port", str(port), "--speed", "4",
                              "--db", f"sqlite:///{tmp_path / 'x.sqlite'}"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     try:
-        assert _wait_status(port).disablement_code == 16  # BLOCKED_AREA
-        second = _wait_status(port + 2)
+        assert _wait_status(port, proc=proc).disablement_code == 16  # BLOCKED_AREA
+        second = _wait_status(port + 2, proc=proc)
         assert second.device_info.id == "ut-ua-kyiv-01" and second.disablement_code == 1
         # gRPC-Web of the first dish on the port between (a real dish: 9200 gRPC, 9201 gRPC-Web)
         r = httpx.options(f"http://127.0.0.1:{port + 1}/SpaceX.API.Device.Device/Handle",

@@ -89,7 +89,9 @@ def load_policy(path: str | Path) -> Policy:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LeonetInputError("file not found", file=str(p)) from None
+        shipped = sorted(f.name[:-5] for f in (resources.files("leonet") / "data" / "policies").iterdir()
+                         if f.name.endswith(".toml"))
+        raise LeonetInputError(f"file not found (nor a shipped policy: {', '.join(shipped)})", file=str(p)) from None
     except tomllib.TOMLDecodeError as exc:
         raise LeonetInputError(f"invalid TOML: {exc}", file=str(p)) from None
     for z in data.get("zones", []):
@@ -162,7 +164,7 @@ def apply_policy(session: Session, policy: Policy, actor: str = "policy", replac
     ids = {}
     for z in policy.zones:
         zone = service.create_zone(session, actor, z.name, z.kind, z.geometry, z.reason, z.valid_from, z.valid_to,
-                                   z.max_speed_kmh)
+                                   z.max_speed_kmh, z.source, z.as_of)
         ids[z.name] = zone.id
     listed = 0
     bulk: dict[int, dict[str, bool]] = {}  # zone id → {serial: speed_exempt}: every bulk row of the zone so far
