@@ -5,6 +5,7 @@ fields); the decision history and telemetry are observations, not state, and are
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import UTC, datetime
 
@@ -178,10 +179,13 @@ def reconcile(session: Session) -> list[str]:
     return problems
 
 
+def serials_digest(serials) -> str:
+    """Digest of one whitelist rule's serials, as ``whitelist.bulk_add`` logs it (``digest``)."""
+    return hashlib.sha256("\n".join(sorted(serials)).encode()).hexdigest()[:16]
+
+
 def bulk_digest(rows: dict[str, bool]) -> str:
     """Digest of a zone's bulk whitelist {serial: speed_exempt}, as ``whitelist.bulk_add`` logs it (``zone_digest``)."""
-    import hashlib
-
     lines = sorted(f"{serial}\t{int(bool(exempt))}" for serial, exempt in rows.items())
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
@@ -192,8 +196,6 @@ def _bulk(logged: State, actual: State) -> list[str]:
     of the zone with its exemption; records written before 2026-11-26 carry only the serials' digest), and each row's
     validity end what the log says (ended one by one, or all by a replacing policy); then they leave the row-by-row
     comparison."""
-    import hashlib
-
     problems = []
     ended = logged.pop("whitelist_bulk_end")
     for zone_id, zone in logged.pop("whitelist_bulk").items():
@@ -203,7 +205,7 @@ def _bulk(logged: State, actual: State) -> list[str]:
         if "zone_digest" in last:
             got, want = (len(rows), bulk_digest(rows)), (last["zone_count"], last["zone_digest"])
         elif len(groups) == 1:  # older records: the serials' digest; every row has the rule's exemption
-            got = (len(rows), hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()[:16],
+            got = (len(rows), serials_digest(rows),
                    sorted({bool(v) for v in rows.values()}))
             want = (last["count"], last["digest"], [bool(last.get("speed_exempt"))] if rows else [])
         else:
@@ -234,8 +236,6 @@ POPULATION_COLUMNS = {
 def population_digest(table: str, rows: dict) -> str:
     """Digest of bulk-loaded rows {key: {column: value}} over ``POPULATION_COLUMNS[table]`` (values normalised as
     the comparison does, so a row read back from SQLite or PostgreSQL digests as it was inserted)."""
-    import hashlib
-
     cols = POPULATION_COLUMNS[table]
     lines = sorted("\x1f".join([repr(k), *(repr(_norm(row.get(c))) for c in cols)]) for k, row in rows.items())
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]

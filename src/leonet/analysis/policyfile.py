@@ -24,7 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leonet.access import audit, service
-from leonet.access.reconcile import bulk_digest
+from leonet.access.reconcile import bulk_digest, serials_digest
 from leonet.api.routers.zones import ZoneIn
 from leonet.errors import LeonetInputError
 from leonet.store.models import Account, Terminal, WhitelistEntry, Zone, as_utc
@@ -185,8 +185,7 @@ def apply_policy(session: Session, policy: Policy, actor: str = "policy", replac
         audit.append(session, actor, "whitelist.bulk_add", {"zone": rule.zone, "zone_id": ids[rule.zone],
                                                             "count": len(serials),
                                                             "speed_exempt": rule.speed_exempt,
-                                                            "digest": hashlib.sha256("\n".join(serials).encode())
-                                                            .hexdigest()[:16],
+                                                            "digest": serials_digest(serials),
                                                             "zone_count": len(zone_rows),
                                                             "zone_digest": bulk_digest(zone_rows)})
         listed += len(serials)
